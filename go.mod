@@ -1,0 +1,8 @@
+module github.com/wsplug/wsplug
+
+go 1.23
+
+require (
+	github.com/gorilla/websocket v1.5.3
+	go.uber.org/goleak v1.3.0
+)

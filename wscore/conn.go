@@ -1,0 +1,222 @@
+package wscore
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Conn is one open WebSocket connection, server or client side. Its methods are
+// safe to call from any goroutine. The engine reads it from a single goroutine
+// of its own, which runs the protocol's callbacks.
+type Conn struct {
+	conn     net.Conn
+	raw      syscall.RawConn // set for plain sockets: reads without holding a buffer while idle
+	cfg      *config
+	handler  messageHandler
+	server   *Server
+	isClient bool
+
+	req         *ConnectionRequest // server side
+	subprotocol string
+	extensions  string
+	version     int
+
+	w writer
+
+	// Reader state: touched only by the reader goroutine.
+	rbuf       *[]byte
+	rpool      *bufferPool
+	rpos, rend int
+	msgOp      byte // opcode of the message being assembled, 0 when none
+	msg        []byte
+	utf8       utf8Validator
+
+	// Closing state, under mu.
+	mu            sync.Mutex
+	closeReceived bool
+	remoteCode    int
+	remoteReason  string
+	failure       string // why the engine ended the connection, for OnClose
+
+	finished atomic.Bool
+	done     chan struct{} // closed when OnClose has returned
+
+	stats connStats
+}
+
+// connStats are a connection's counters; the server sums them for its stats.
+type connStats struct {
+	messagesIn, messagesOut atomic.Uint64
+	bytesIn, bytesOut       atomic.Uint64
+}
+
+func newConn(nc net.Conn, cfg *config, h messageHandler, isClient bool) *Conn {
+	c := &Conn{
+		conn:     nc,
+		cfg:      cfg,
+		handler:  h,
+		isClient: isClient,
+		rpool:    poolFor(cfg.readBufSize),
+		done:     make(chan struct{}),
+	}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.raw = raw
+		}
+	}
+	c.w.init(nc, cfg)
+	return c
+}
+
+// SendMessage sends one message, text or binary. It is safe to call from any
+// goroutine; concurrent calls are serialized (and may share one system call).
+// It returns once the message has been written to the socket, or with an error:
+// one wrapping ErrClosed when the connection is closing or closed, or
+// ErrWriteTimeout. The payload is not kept after SendMessage returns.
+// A text payload must be valid UTF-8; the engine does not check what it sends.
+func (c *Conn) SendMessage(payload []byte, isBinary bool) error {
+	op := byte(opText)
+	if isBinary {
+		op = opBinary
+	}
+	var err error
+	if f := c.cfg.autoFragment; f > 0 && len(payload) > f {
+		err = c.sendFragmented(op, payload, f)
+	} else {
+		err = c.w.writeFrame(kindData, true, 0, op, payload)
+	}
+	if err != nil {
+		return err
+	}
+	c.stats.messagesOut.Add(1)
+	c.stats.bytesOut.Add(uint64(len(payload)))
+	return nil
+}
+
+// sendFragmented writes payload as frames of at most size bytes, holding the
+// stream so no other message interleaves.
+func (c *Conn) sendFragmented(op byte, payload []byte, size int) error {
+	if err := c.w.beginStream(); err != nil {
+		return err
+	}
+	defer c.w.endStream()
+	for first := true; ; first = false {
+		n := min(size, len(payload))
+		fop := byte(opContinuation)
+		if first {
+			fop = op
+		}
+		if err := c.w.writeFrame(kindStream, n == len(payload), 0, fop, payload[:n]); err != nil {
+			return err
+		}
+		payload = payload[n:]
+		if len(payload) == 0 {
+			return nil
+		}
+	}
+}
+
+// SendClose starts the closing handshake with a close code and reason (code 0
+// sends a close frame without a body). The code must be one that may be sent
+// (1000-1003, 1007-1014, 3000-4999) and the reason at most 123 bytes of UTF-8.
+// The connection ends when the peer answers or CloseHandshakeTimeout passes;
+// OnClose reports it.
+func (c *Conn) SendClose(code int, reason string) error {
+	if err := checkOutgoingClose(code, reason); err != nil {
+		return err
+	}
+	return c.sendClose(code, reason)
+}
+
+func (c *Conn) sendClose(code int, reason string) error {
+	var buf [maxControlPayload]byte
+	if err := c.w.writeFrame(kindClose, true, 0, opClose, appendClosePayload(buf[:0], code, reason)); err != nil {
+		return err
+	}
+	if t := c.cfg.closeTimeout; t > 0 {
+		c.conn.SetReadDeadline(time.Now().Add(t))
+	}
+	return nil
+}
+
+// Ping sends a ping with the given payload (at most 125 bytes).
+func (c *Conn) Ping(payload []byte) error {
+	if len(payload) > maxControlPayload {
+		return ErrControlTooLong
+	}
+	return c.w.writeFrame(kindControl, true, 0, opPing, payload)
+}
+
+// Close drops the TCP connection at once, without a closing handshake. OnClose
+// then reports wasClean false with CloseAbnormal.
+func (c *Conn) Close() error {
+	c.setFailure("connection closed by the application")
+	err := c.conn.Close()
+	if err != nil && c.finished.Load() {
+		return nil
+	}
+	return err
+}
+
+// Done returns a channel closed once the connection has ended and OnClose has
+// returned.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Peer is the remote address, host:port (from X-Forwarded-For on a server that
+// trusts it).
+func (c *Conn) Peer() string {
+	if c.req != nil {
+		return c.req.Peer
+	}
+	return c.conn.RemoteAddr().String()
+}
+
+// LocalAddr and RemoteAddr are the socket's addresses.
+func (c *Conn) LocalAddr() net.Addr  { return c.conn.LocalAddr() }
+func (c *Conn) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }
+
+// Subprotocol is the negotiated subprotocol, "" when none.
+func (c *Conn) Subprotocol() string { return c.subprotocol }
+
+// Extensions is the negotiated Sec-WebSocket-Extensions value, "" when none.
+func (c *Conn) Extensions() string { return c.extensions }
+
+// Version is the protocol version in use: 13 or 8.
+func (c *Conn) Version() int { return c.version }
+
+// Request is the client's opening handshake (server side; nil on a client).
+func (c *Conn) Request() *ConnectionRequest { return c.req }
+
+// RequestHeader returns the request's headers (server side; nil on a client).
+func (c *Conn) RequestHeader() http.Header {
+	if c.req == nil {
+		return nil
+	}
+	return c.req.Header
+}
+
+// IsClient tells whether this is the client side of the connection.
+func (c *Conn) IsClient() bool { return c.isClient }
+
+func (c *Conn) String() string {
+	side := "server"
+	if c.isClient {
+		side = "client"
+	}
+	return fmt.Sprintf("wscore.Conn(%s, peer %s)", side, c.conn.RemoteAddr())
+}
+
+// setFailure records the first reason the engine or the application gave for
+// ending the connection uncleanly.
+func (c *Conn) setFailure(why string) {
+	c.mu.Lock()
+	if c.failure == "" {
+		c.failure = why
+	}
+	c.mu.Unlock()
+}

@@ -1,0 +1,56 @@
+package wscore
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// HTTPError refuses an opening handshake with an HTTP status and a short reason,
+// which is sent as the plain-text body. OnConnect returns it to deny a
+// connection; the engine returns it for requests that fail its checks (400, 403,
+// 426, 503). Header, if set, is added to the response (426 carries
+// Sec-WebSocket-Version this way).
+type HTTPError struct {
+	Status int
+	Reason string
+	Header http.Header
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("websocket handshake refused: %d %s: %s", e.Status, http.StatusText(e.Status), e.Reason)
+}
+
+func httpError(status int, reason string) *HTTPError {
+	return &HTTPError{Status: status, Reason: reason}
+}
+
+var (
+	// ErrClosed is returned (wrapped) by writes on a connection whose closing
+	// handshake has started or whose TCP connection has ended.
+	ErrClosed = errors.New("wscore: connection closed")
+
+	// ErrWriteTimeout is returned (wrapped) when a write did not complete within
+	// Options.WriteTimeout. The connection is dropped: a frame may have been cut.
+	ErrWriteTimeout = errors.New("wscore: write timed out")
+
+	// ErrControlTooLong is returned by Ping for a payload over 125 bytes.
+	ErrControlTooLong = errors.New("wscore: control frame payload over 125 bytes")
+
+	// ErrShuttingDown is returned by Server.Prepare while the server shuts down.
+	ErrShuttingDown = errors.New("wscore: server is shutting down")
+)
+
+// protocolError is a violation by the peer: the connection is failed with code.
+type protocolError struct {
+	code   int
+	reason string
+}
+
+func (e *protocolError) Error() string {
+	return fmt.Sprintf("%s: %s", CloseText(e.code), e.reason)
+}
+
+func failWith(code int, format string, args ...any) *protocolError {
+	return &protocolError{code: code, reason: fmt.Sprintf(format, args...)}
+}

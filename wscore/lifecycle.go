@@ -1,0 +1,175 @@
+package wscore
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime/debug"
+	"time"
+)
+
+// run drives an open connection on the calling goroutine: OnOpen, the read
+// loop with its callbacks, the end of the connection and OnClose. It returns
+// when OnClose has returned.
+func (c *Conn) run() {
+	var err error
+	if c.callOpen() {
+		err = c.readLoop()
+	} else {
+		err = failWith(CloseInternalError, "OnOpen panicked")
+	}
+	c.finish(err)
+}
+
+// finish ends the connection for the reason the read loop returned: completes
+// the closing handshake's TCP part, fails the connection when the peer broke the
+// protocol, releases resources and reports OnClose exactly once.
+func (c *Conn) finish(err error) {
+	var perr *protocolError
+	switch {
+	case err == errHandshakeDone:
+		if c.isClient {
+			c.awaitDrop() // the server closes TCP first
+		}
+	case errors.As(err, &perr):
+		c.setFailure(perr.Error())
+		c.failConnection(perr)
+	case errors.Is(err, os.ErrDeadlineExceeded) && c.w.isClosing():
+		c.setFailure("closing handshake timed out")
+	case errors.Is(err, io.EOF):
+		c.setFailure("peer closed the TCP connection without a closing handshake")
+	case errors.Is(err, net.ErrClosed):
+		c.setFailure("connection closed")
+	default:
+		c.setFailure(err.Error())
+	}
+	c.conn.Close()
+	c.w.fail(ErrClosed)
+	c.releaseBuffers()
+	c.finished.Store(true)
+
+	c.mu.Lock()
+	wasClean := err == errHandshakeDone && c.closeReceived
+	code, reason := c.remoteCode, c.remoteReason
+	if !wasClean {
+		code, reason = CloseAbnormal, c.failure
+	}
+	c.mu.Unlock()
+
+	if c.cfg.logger != nil {
+		c.cfg.logger.Debug("websocket closed", "peer", c.Peer(), "clean", wasClean, "code", code, "reason", reason)
+	}
+	c.callClose(wasClean, code, reason)
+	if c.server != nil {
+		c.server.unregister(c)
+	}
+	close(c.done)
+}
+
+// failConnection tells the peer why with a close frame (unless FailByDrop),
+// then half-closes and waits briefly for the peer to go away, so the close frame
+// is read rather than lost to a reset.
+func (c *Conn) failConnection(perr *protocolError) {
+	if c.cfg.failByDrop {
+		return
+	}
+	reason := perr.reason
+	if len(reason) > maxCloseReason {
+		reason = reason[:maxCloseReason]
+		for !validUTF8Prefix(reason) {
+			reason = reason[:len(reason)-1]
+		}
+	}
+	if err := c.sendClose(perr.code, reason); err != nil {
+		return
+	}
+	c.linger()
+}
+
+func validUTF8Prefix(s string) bool {
+	var v utf8Validator
+	return v.write([]byte(s)) && v.complete()
+}
+
+// linger half-closes the connection and discards what still arrives until the
+// peer closes or the close timeout passes.
+func (c *Conn) linger() {
+	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	t := c.cfg.closeTimeout
+	if t <= 0 {
+		t = DefaultCloseHandshakeTimeout
+	}
+	c.conn.SetReadDeadline(time.Now().Add(t))
+	var buf [512]byte
+	for {
+		if _, err := c.conn.Read(buf[:]); err != nil {
+			return
+		}
+	}
+}
+
+// awaitDrop is the client's last step of a closing handshake: wait for the
+// server to close TCP, then close it ourselves.
+func (c *Conn) awaitDrop() {
+	c.conn.SetReadDeadline(time.Now().Add(c.cfg.dropTimeout))
+	var buf [512]byte
+	for {
+		if _, err := c.conn.Read(buf[:]); err != nil {
+			return
+		}
+	}
+}
+
+// onPong handles a pong; the automatic pinger matches it against its ping.
+func (c *Conn) onPong(payload []byte) {}
+
+// writeFrame logs and writes one frame.
+func (c *Conn) writeFrame(kind frameKind, fin bool, rsv, op byte, payload []byte) error {
+	if c.cfg.logFrames {
+		c.logFrame("send", fin, rsv, op, int64(len(payload)), c.w.mask)
+	}
+	return c.w.writeFrame(kind, fin, rsv, op, payload)
+}
+
+// The callbacks run under recover: a panic in application code fails its own
+// connection with 1011 and is logged with its stack, instead of ending the
+// process.
+
+func (c *Conn) callOpen() (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.logPanic("OnOpen", r)
+			ok = false
+		}
+	}()
+	c.handler.OnOpen(c)
+	return true
+}
+
+func (c *Conn) callMessage(payload []byte, isBinary bool) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.logPanic("OnMessage", r)
+			err = failWith(CloseInternalError, "internal error")
+		}
+	}()
+	c.handler.OnMessage(c, payload, isBinary)
+	return nil
+}
+
+func (c *Conn) callClose(wasClean bool, code int, reason string) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.logPanic("OnClose", r)
+		}
+	}()
+	c.handler.OnClose(c, wasClean, code, reason)
+}
+
+func (c *Conn) logPanic(callback string, r any) {
+	c.cfg.logger.Error("websocket callback panicked", "callback", callback, "peer", c.Peer(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+}

@@ -1,0 +1,345 @@
+package wscore
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"syscall"
+)
+
+// errHandshakeDone ends the read loop once the closing handshake is complete.
+var errHandshakeDone = errors.New("closing handshake complete")
+
+// directReadChunk is how much a large frame's payload is read at a time when it
+// is read straight into the message instead of through the read buffer.
+const directReadChunk = 64 << 10
+
+// readLoop reads frames until the connection ends and returns why: a
+// *protocolError (the peer broke the protocol: fail the connection),
+// errHandshakeDone, or the I/O error that ended it.
+func (c *Conn) readLoop() error {
+	for {
+		h, err := c.readHeader()
+		if err != nil {
+			return err
+		}
+		if err := c.checkHeader(&h); err != nil {
+			return err
+		}
+		if c.cfg.logFrames {
+			c.logFrame("recv", h.fin, h.rsv, h.opcode, h.length, h.masked)
+		}
+		if isControl(h.opcode) {
+			err = c.readControl(&h)
+		} else {
+			err = c.readData(&h)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// readHeader returns the next frame header from the buffer, reading as needed.
+func (c *Conn) readHeader() (frameHeader, error) {
+	for {
+		if c.rend > c.rpos {
+			h, n, err := parseFrameHeader((*c.rbuf)[c.rpos:c.rend])
+			if err == nil {
+				c.rpos += n
+				return h, nil
+			}
+			if err != errNeedMore {
+				return h, failWith(CloseProtocolError, "%v", err)
+			}
+		}
+		if err := c.fill(); err != nil {
+			return frameHeader{}, err
+		}
+	}
+}
+
+// checkHeader judges a header against the protocol and the connection's state
+// (RFC 6455 section 5): reserved bits, opcodes, control-frame rules, masking,
+// fragmentation order and the size limits.
+func (c *Conn) checkHeader(h *frameHeader) error {
+	if h.rsv != 0 {
+		return failWith(CloseProtocolError, "reserved bits set (0x%02x) without a negotiated extension", h.rsv)
+	}
+	if !isKnownOpcode(h.opcode) {
+		return failWith(CloseProtocolError, "unknown opcode %d", h.opcode)
+	}
+	if isControl(h.opcode) {
+		if !h.fin {
+			return failWith(CloseProtocolError, "fragmented control frame")
+		}
+		if h.length > maxControlPayload {
+			return failWith(CloseProtocolError, "control frame payload of %d bytes (at most 125)", h.length)
+		}
+	} else {
+		switch {
+		case h.opcode == opContinuation && c.msgOp == 0:
+			return failWith(CloseProtocolError, "continuation frame without a message in progress")
+		case h.opcode != opContinuation && c.msgOp != 0:
+			return failWith(CloseProtocolError, "new message while a fragmented message is in progress")
+		}
+		if m := c.cfg.maxFrame; m > 0 && h.length > m {
+			return failWith(CloseMessageTooBig, "frame payload of %d bytes exceeds the limit of %d", h.length, m)
+		}
+		if m := c.cfg.maxMessage; m > 0 && int64(len(c.msg))+h.length > m {
+			return failWith(CloseMessageTooBig, "message exceeds the limit of %d bytes", m)
+		}
+	}
+	switch {
+	case c.cfg.requireMasked && !h.masked:
+		return failWith(CloseProtocolError, "unmasked frame from a client")
+	case c.cfg.rejectMasked && h.masked:
+		return failWith(CloseProtocolError, "masked frame from a server")
+	}
+	return nil
+}
+
+// readControl reads a ping, pong or close frame (at most 125 bytes, so it fits
+// the read buffer) and acts on it.
+func (c *Conn) readControl(h *frameHeader) error {
+	n := int(h.length)
+	if err := c.ensure(n); err != nil {
+		return err
+	}
+	var payload []byte
+	if n > 0 {
+		payload = (*c.rbuf)[c.rpos : c.rpos+n]
+		c.rpos += n
+		if h.masked {
+			maskBytes(h.key, 0, payload)
+		}
+	}
+	switch h.opcode {
+	case opPing:
+		// The pong carries the ping's payload. Once our close frame is out, no
+		// frame may follow it: the ping goes unanswered.
+		if err := c.writeFrame(kindControl, true, 0, opPong, payload); err != nil && !c.w.isClosing() {
+			return err
+		}
+	case opPong:
+		c.onPong(payload)
+	case opClose:
+		return c.onCloseFrame(payload)
+	}
+	return nil
+}
+
+// onCloseFrame handles the peer's close frame: validate it, answer it unless our
+// own close frame went out first, and end the read loop.
+func (c *Conn) onCloseFrame(p []byte) error {
+	code, reason, fail, why := parseClosePayload(p, c.cfg.validateUTF8)
+	if fail != 0 {
+		return failWith(fail, "%s", why)
+	}
+	c.mu.Lock()
+	c.closeReceived = true
+	c.remoteCode, c.remoteReason = code, reason
+	c.mu.Unlock()
+
+	replyCode, replyReason := CloseNormal, ""
+	if c.cfg.echoClose {
+		replyCode, replyReason = code, reason
+		if code == CloseNoStatus {
+			replyCode = 0
+		}
+	}
+	// ErrClosed itself (not wrapped) means our close frame went out first.
+	if err := c.sendClose(replyCode, replyReason); err != nil && err != ErrClosed {
+		return err
+	}
+	return errHandshakeDone
+}
+
+// readData reads a text, binary or continuation frame into the message being
+// assembled, unmasking and validating UTF-8 piece by piece as bytes arrive, and
+// delivers the message when the frame is its last.
+func (c *Conn) readData(h *frameHeader) error {
+	if h.opcode != opContinuation {
+		c.msgOp = h.opcode
+		c.utf8.reset()
+	}
+	validate := c.msgOp == opText && c.cfg.validateUTF8
+	remaining := h.length
+	pos := 0 // position in the masking key's cycle
+	for remaining > 0 {
+		var chunk []byte
+		switch avail := c.rend - c.rpos; {
+		case avail > 0:
+			n := int(min(int64(avail), remaining))
+			c.msg = growMessage(c.msg, n, remaining)
+			start := len(c.msg)
+			c.msg = append(c.msg, (*c.rbuf)[c.rpos:c.rpos+n]...)
+			c.rpos += n
+			chunk = c.msg[start:]
+		case remaining > int64(c.rpool.size):
+			// A large payload goes straight into the message, without a copy
+			// through the read buffer.
+			c.msg = growMessage(c.msg, int(min(remaining, directReadChunk)), remaining)
+			start := len(c.msg)
+			room := c.msg[start:cap(c.msg)]
+			if int64(len(room)) > remaining {
+				room = room[:remaining]
+			}
+			n, err := c.conn.Read(room)
+			if n == 0 {
+				if err == nil {
+					err = io.ErrNoProgress
+				}
+				return err
+			}
+			c.msg = c.msg[:start+n]
+			chunk = c.msg[start:]
+			c.logOctets(chunk)
+		default:
+			if err := c.fill(); err != nil {
+				return err
+			}
+			continue
+		}
+		remaining -= int64(len(chunk))
+		if h.masked {
+			pos = maskBytes(h.key, pos, chunk)
+		}
+		if validate && !c.utf8.write(chunk) {
+			return failWith(CloseInvalidPayload, "text message is not valid UTF-8")
+		}
+	}
+	if !h.fin {
+		return nil
+	}
+	if validate && !c.utf8.complete() {
+		return failWith(CloseInvalidPayload, "text message ends inside a UTF-8 sequence")
+	}
+	payload, isBinary := c.msg, c.msgOp == opBinary
+	c.msg, c.msgOp = nil, 0
+	if payload == nil {
+		payload = []byte{}
+	}
+	c.stats.messagesIn.Add(1)
+	c.stats.bytesIn.Add(uint64(len(payload)))
+	return c.callMessage(payload, isBinary)
+}
+
+// growMessage makes room for need more bytes. It grows geometrically, but never
+// past what the current frame still announces, so memory follows the bytes that
+// actually arrive rather than a length a peer claims.
+func growMessage(msg []byte, need int, announced int64) []byte {
+	if cap(msg)-len(msg) >= need {
+		return msg
+	}
+	extra := max(need, len(msg), 512)
+	if int64(extra) > announced {
+		extra = int(announced)
+	}
+	return slices.Grow(msg, extra)
+}
+
+// ensure makes at least n bytes available in the read buffer.
+func (c *Conn) ensure(n int) error {
+	for c.rend-c.rpos < n {
+		if c.rbuf != nil && len(*c.rbuf)-c.rpos < n {
+			c.compact()
+		}
+		if err := c.fill(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compact moves the unread bytes to the front of the read buffer.
+func (c *Conn) compact() {
+	n := copy(*c.rbuf, (*c.rbuf)[c.rpos:c.rend])
+	c.rpos, c.rend = 0, n
+}
+
+// fill reads at least one more byte into the read buffer. On a plain socket it
+// waits for data without holding a buffer: the buffer is taken from the pool
+// only when bytes are there to read, and given back when the connection goes
+// idle with nothing left unread.
+func (c *Conn) fill() error {
+	if c.rbuf != nil {
+		if c.rpos == c.rend {
+			c.rpos, c.rend = 0, 0
+		} else if c.rend == len(*c.rbuf) {
+			c.compact()
+		}
+	}
+	var n int
+	var err error
+	if c.raw != nil {
+		n, err = c.fillRaw()
+	} else {
+		if c.rbuf == nil {
+			c.rbuf = c.rpool.get()
+		}
+		n, err = c.conn.Read((*c.rbuf)[c.rend:])
+	}
+	if n > 0 {
+		c.logOctets((*c.rbuf)[c.rend : c.rend+n])
+		c.rend += n
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// fillRaw reads from the socket through its RawConn.
+func (c *Conn) fillRaw() (n int, err error) {
+	var rerr error
+	err = c.raw.Read(func(fd uintptr) bool {
+		if c.rbuf == nil {
+			c.rbuf = c.rpool.get()
+		}
+		for {
+			n, rerr = syscall.Read(int(fd), (*c.rbuf)[c.rend:])
+			if rerr != syscall.EINTR {
+				break
+			}
+		}
+		if rerr == syscall.EAGAIN {
+			if c.rend == 0 { // idle: give the buffer back while waiting
+				c.rpool.put(c.rbuf)
+				c.rbuf = nil
+			}
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case rerr != nil:
+		return 0, &netError{op: "read", err: rerr}
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// netError wraps a system call error from a raw read.
+type netError struct {
+	op  string
+	err error
+}
+
+func (e *netError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *netError) Unwrap() error { return e.err }
+
+// releaseBuffers gives the read buffer back; the connection has ended.
+func (c *Conn) releaseBuffers() {
+	if c.rbuf != nil {
+		c.rpool.put(c.rbuf)
+		c.rbuf = nil
+	}
+	c.rpos, c.rend = 0, 0
+	c.msg = nil
+}

@@ -1,0 +1,110 @@
+package wscore
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Upgrade answers a net/http request: it runs the handshake checks and
+// OnConnect, then takes the connection over with Hijack and serves it on a
+// goroutine of its own, so the HTTP handler returns and net/http frees its
+// request state. A refused request is answered with its status and reason and
+// the *HTTPError is returned.
+func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.Prepare(RequestFromHTTP(r))
+	if err != nil {
+		var herr *HTTPError
+		if errors.As(err, &herr) {
+			WriteHTTPError(w, herr)
+		}
+		return err
+	}
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		h.Cancel()
+		http.Error(w, "websocket: connection cannot be taken over", http.StatusInternalServerError)
+		return fmt.Errorf("wscore: hijack failed: %w", err)
+	}
+	go h.Serve(conn, brw.Reader)
+	return nil
+}
+
+// ServeConn serves a connection that was taken over before its handshake was
+// judged (fasthttp's hijack): it runs Prepare, answers a refusal itself, or
+// writes the 101 and blocks for the connection's life. br holds bytes already
+// read from conn after the request head (nil when none). It closes conn before
+// returning.
+func (s *Server) ServeConn(conn net.Conn, br *bufio.Reader, req *HandshakeRequest) error {
+	h, err := s.Prepare(req)
+	if err != nil {
+		var herr *HTTPError
+		if errors.As(err, &herr) {
+			if t := s.cfg.openTimeout; t > 0 {
+				conn.SetWriteDeadline(time.Now().Add(t))
+			}
+			conn.Write(appendHTTPError(nil, herr))
+		}
+		conn.Close()
+		return err
+	}
+	h.Serve(conn, br)
+	return nil
+}
+
+// Serve writes the 101 response on conn and runs the connection until it ends,
+// on the calling goroutine. br holds bytes already read from conn after the
+// request head (nil when none); they are taken over and br is not used again.
+func (h *Handshake) Serve(conn net.Conn, br *bufio.Reader) {
+	if h.done {
+		conn.Close()
+		return
+	}
+	h.done = true
+	s := h.s
+	c := newConn(conn, &s.cfg, h.proto, false)
+	c.server = s
+	c.req = h.req
+	c.subprotocol = h.sub
+	c.version = h.req.Version
+
+	// net/http leaves its own deadlines on a hijacked connection.
+	conn.SetDeadline(time.Time{})
+	if tc, ok := conn.(*net.TCPConn); ok && !s.cfg.noDelay {
+		tc.SetNoDelay(false)
+	}
+	if br != nil {
+		if n := br.Buffered(); n > 0 {
+			c.adopt(br, n)
+		}
+	}
+	if t := s.cfg.openTimeout; t > 0 {
+		conn.SetWriteDeadline(time.Now().Add(t))
+	}
+	_, err := conn.Write(h.response)
+	conn.SetWriteDeadline(time.Time{})
+	if err != nil {
+		conn.Close()
+		s.refuse(RefusedInternal)
+		s.slots.Add(-1)
+		return
+	}
+	s.register(c)
+	c.run()
+}
+
+// adopt moves n bytes buffered by the HTTP server into the read buffer: they
+// are the first frames of the connection.
+func (c *Conn) adopt(br *bufio.Reader, n int) {
+	size := max(n, c.rpool.size)
+	if size == c.rpool.size {
+		c.rbuf = c.rpool.get()
+	} else {
+		b := make([]byte, size)
+		c.rbuf = &b
+	}
+	c.rend, _ = br.Read((*c.rbuf)[:n])
+}

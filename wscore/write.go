@@ -1,0 +1,256 @@
+package wscore
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+)
+
+// writer serializes the frames of a connection onto its socket. Any goroutine
+// may write. Frames are appended to a pending buffer under mu; the first writer
+// to find no write in progress becomes the flusher and writes everything
+// pending in one system call, so concurrent senders are coalesced (group
+// commit). Each writer returns once the batch holding its frame reached the
+// socket, or with the error that stopped it.
+//
+// Payloads larger than the buffer are not copied: the flusher writes them with
+// the pending bytes in one vectored write.
+type writer struct {
+	mu   sync.Mutex
+	cond sync.Cond // signalled when a flush ends or the stream owner changes
+
+	conn    net.Conn
+	pool    *bufferPool
+	timeout time.Duration
+	mask    bool // client frames, or MaskServerFrames
+	apply   bool // XOR the payload with the key (off only for testing)
+	keys    *maskKeySource
+
+	pending *[]byte // frames not yet handed to the socket; nil when none
+	queued  uint64  // batches appended so far
+	written uint64  // batches that reached the socket
+	flush   bool    // a flusher is writing
+	err     error   // sticky: once set, nothing more is sent
+
+	closing   bool // a close frame was queued: no more frames after it
+	streaming bool // a fragmented message is being written by one owner
+
+	deadline time.Time // the write deadline last set on conn
+
+	bufs net.Buffers // reused for vectored writes
+	hdr  [maxFrameHeaderSize]byte
+}
+
+func (w *writer) init(conn net.Conn, cfg *config) {
+	w.cond.L = &w.mu
+	w.conn = conn
+	w.pool = poolFor(cfg.writeBufSize)
+	w.timeout = cfg.writeTimeout
+	w.mask = cfg.maskOutgoing
+	w.apply = cfg.applyMask
+	if w.mask {
+		w.keys = newMaskKeySource()
+	}
+}
+
+// frameKind tells writeFrame how a frame relates to the closing state and to a
+// fragmented message in progress.
+type frameKind uint8
+
+const (
+	kindData    frameKind = iota // a whole message in one frame: waits for a stream to end
+	kindStream                   // a fragment written by the stream's owner
+	kindControl                  // ping/pong: may go between fragments
+	kindClose                    // the close frame: the last frame
+)
+
+// writeFrame queues one frame and waits until it has been written.
+func (w *writer) writeFrame(kind frameKind, fin bool, rsv, op byte, payload []byte) error {
+	w.mu.Lock()
+	if kind == kindData {
+		for w.streaming && w.err == nil && !w.closing {
+			w.cond.Wait()
+		}
+	}
+	if w.err != nil {
+		err := w.err
+		w.mu.Unlock()
+		return err
+	}
+	if w.closing {
+		w.mu.Unlock()
+		return ErrClosed
+	}
+	if kind == kindClose {
+		w.closing = true
+	}
+	large := len(payload) > w.pool.size && !w.mask
+	if large {
+		// Write the payload straight from the caller's slice: wait for the socket.
+		for w.flush && w.err == nil {
+			w.cond.Wait()
+		}
+		if w.err != nil {
+			err := w.err
+			w.mu.Unlock()
+			return err
+		}
+		hdr := appendFrameHeader(w.hdr[:0], fin, rsv, op, len(payload), false, [4]byte{})
+		return w.flushLocked(hdr, payload)
+	}
+	w.appendFrameLocked(fin, rsv, op, payload)
+	w.queued++
+	my := w.queued
+	for w.written < my {
+		if w.err != nil {
+			err := w.err
+			w.mu.Unlock()
+			return err
+		}
+		if w.flush {
+			w.cond.Wait()
+			continue
+		}
+		if err := w.flushLocked(nil, nil); err != nil {
+			return err
+		}
+		w.mu.Lock()
+	}
+	w.mu.Unlock()
+	return nil
+}
+
+// appendFrameLocked encodes a frame into the pending buffer.
+func (w *writer) appendFrameLocked(fin bool, rsv, op byte, payload []byte) {
+	if w.pending == nil {
+		w.pending = w.pool.get()
+		*w.pending = (*w.pending)[:0]
+	}
+	var key [4]byte
+	if w.mask {
+		key = w.keys.next()
+	}
+	b := appendFrameHeader(*w.pending, fin, rsv, op, len(payload), w.mask, key)
+	start := len(b)
+	b = append(b, payload...)
+	if w.mask && w.apply {
+		maskBytes(key, 0, b[start:])
+	}
+	*w.pending = b
+}
+
+// flushLocked is called with mu held and no flush in progress. It writes the
+// pending frames, then hdr and payload (a large frame written in place), and
+// returns with mu released. It marks every batch queued so far as written.
+func (w *writer) flushLocked(hdr, payload []byte) error {
+	w.flush = true
+	pending := w.pending
+	w.pending = nil
+	upto := w.queued
+	w.mu.Unlock()
+
+	err := w.write(pending, hdr, payload)
+
+	w.mu.Lock()
+	if pending != nil {
+		w.pool.put(pending)
+	}
+	w.flush = false
+	if err != nil && w.err == nil {
+		w.err = err
+	} else if err == nil {
+		w.written = upto
+	}
+	err = w.err
+	w.cond.Broadcast()
+	w.mu.Unlock()
+	if err != nil {
+		w.conn.Close() // a frame may be cut: the connection is unusable
+	}
+	return err
+}
+
+// write puts the bytes on the socket, with the write deadline refreshed.
+func (w *writer) write(pending *[]byte, hdr, payload []byte) error {
+	if w.timeout > 0 {
+		// Moving the deadline costs a timer update; do it only when the old one
+		// is closer than half the timeout.
+		now := time.Now()
+		if w.deadline.Sub(now) < w.timeout/2 {
+			w.deadline = now.Add(w.timeout)
+			if err := w.conn.SetWriteDeadline(w.deadline); err != nil {
+				return fmt.Errorf("%w: %v", ErrClosed, err)
+			}
+		}
+	}
+	var err error
+	switch {
+	case hdr == nil && pending != nil:
+		_, err = w.conn.Write(*pending)
+	default:
+		w.bufs = w.bufs[:0]
+		if pending != nil && len(*pending) > 0 {
+			w.bufs = append(w.bufs, *pending)
+		}
+		w.bufs = append(w.bufs, hdr, payload)
+		bufs := w.bufs
+		_, err = bufs.WriteTo(w.conn)
+		clear(w.bufs[:cap(w.bufs)])
+	}
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("%w (after %v)", ErrWriteTimeout, w.timeout)
+	}
+	if errors.Is(err, net.ErrClosed) {
+		return ErrClosed
+	}
+	return fmt.Errorf("%w: write failed: %v", ErrClosed, err)
+}
+
+// beginStream waits until no other fragmented message is being written and
+// makes the caller its owner.
+func (w *writer) beginStream() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.streaming && w.err == nil && !w.closing {
+		w.cond.Wait()
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if w.closing {
+		return ErrClosed
+	}
+	w.streaming = true
+	return nil
+}
+
+// endStream releases the stream for other messages.
+func (w *writer) endStream() {
+	w.mu.Lock()
+	w.streaming = false
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
+// fail makes every later write return err (the connection has ended).
+func (w *writer) fail(err error) {
+	w.mu.Lock()
+	if w.err == nil {
+		w.err = err
+	}
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
+// isClosing reports whether a close frame was queued.
+func (w *writer) isClosing() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.closing
+}
