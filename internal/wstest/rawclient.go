@@ -209,10 +209,10 @@ func (c *RawClient) WriteChopped(f Frame, chop int, delay time.Duration) error {
 }
 
 // Text and Binary build whole unfragmented messages.
-func Text(s string) Frame      { return Frame{Fin: true, Op: OpText, Payload: []byte(s)} }
-func Binary(b []byte) Frame    { return Frame{Fin: true, Op: OpBinary, Payload: b} }
-func Ping(b []byte) Frame      { return Frame{Fin: true, Op: OpPing, Payload: b} }
-func Pong(b []byte) Frame      { return Frame{Fin: true, Op: OpPong, Payload: b} }
+func Text(s string) Frame   { return Frame{Fin: true, Op: OpText, Payload: []byte(s)} }
+func Binary(b []byte) Frame { return Frame{Fin: true, Op: OpBinary, Payload: b} }
+func Ping(b []byte) Frame   { return Frame{Fin: true, Op: OpPing, Payload: b} }
+func Pong(b []byte) Frame   { return Frame{Fin: true, Op: OpPong, Payload: b} }
 func CloseFrame(code int, reason string) Frame {
 	var p []byte
 	if code != 0 {
