@@ -71,8 +71,8 @@ func autobahnSection6() []abCase {
 	cases = append(cases,
 		fails(abCase{id: "6.4.1", send: frames(p641)}, 1007),
 		fails(abCase{id: "6.4.2", send: frames(p642)}, 1007),
-		fails(abCase{id: "6.4.3", send: oneFrame(p641)}, 1007),
-		fails(abCase{id: "6.4.4", send: oneFrame(p642)}, 1007),
+		fails(abCase{id: "6.4.3", send: oneFrame(p641), midFrame: true}, 1007),
+		fails(abCase{id: "6.4.4", send: oneFrame(p642), midFrame: true}, 1007),
 	)
 
 	for _, u := range utf8Cases {

@@ -58,6 +58,8 @@ type abCase struct {
 	// wait bounds how long the client waits for the server (Autobahn's
 	// killAfter / closeAfter).
 	wait time.Duration
+	// midFrame: the server fails inside a frame the client never finishes.
+	midFrame bool
 	// opts for the server (default: Options{} with a 64 MiB message limit).
 	opts *Options
 }
@@ -238,8 +240,19 @@ func runAutobahnCase(t *testing.T, tc abCase) {
 	if tc.requireClean && !ci.wasClean {
 		t.Errorf("OnClose: wasClean false (%d %q), want a clean close", ci.code, ci.reason)
 	}
-	if !tc.clientCloses && ci.wasClean {
-		t.Errorf("OnClose: wasClean true after the server failed the connection")
+	switch {
+	case !tc.clientCloses && tc.midFrame:
+		// The client's answer arrives inside its own unfinished frame, which the
+		// server cannot parse: unclean, with the failure code in LocalClose.
+		if ci.wasClean || ci.code != CloseAbnormal || !containsInt(tc.codes, ci.localCode) {
+			t.Errorf("OnClose after failing mid-frame: %+v, want unclean 1006 and LocalClose one of %v", ci, tc.codes)
+		}
+	case !tc.clientCloses:
+		// The client answered the server's close: a completed handshake, with
+		// the failure code in LocalClose.
+		if !ci.wasClean || (ci.code != 1000 && ci.code != CloseNoStatus) || !containsInt(tc.codes, ci.localCode) {
+			t.Errorf("OnClose after failing: %+v, want clean with the client's 1000 and LocalClose one of %v", ci, tc.codes)
+		}
 	}
 	select {
 	case extra := <-ts.closes:

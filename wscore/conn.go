@@ -35,12 +35,18 @@ type Conn struct {
 	msgOp      byte // opcode of the message being assembled, 0 when none
 	msg        []byte
 	utf8       utf8Validator
+	frameLeft  int64 // payload bytes of the current frame not read yet
+	desynced   bool  // frame boundaries are lost (bad header, or failed mid-frame)
+	midPayload bool  // reading a data frame's payload
 
 	// Closing state, under mu.
 	mu            sync.Mutex
 	closeReceived bool
 	remoteCode    int
 	remoteReason  string
+	localCode     int // the close frame we sent, for LocalClose
+	localReason   string
+	localSent     bool
 	failure       string // why the engine ended the connection, for OnClose
 
 	finished atomic.Bool
@@ -135,13 +141,30 @@ func (c *Conn) SendClose(code int, reason string) error {
 
 func (c *Conn) sendClose(code int, reason string) error {
 	var buf [maxControlPayload]byte
-	if err := c.w.writeFrame(kindClose, true, 0, opClose, appendClosePayload(buf[:0], code, reason)); err != nil {
+	if err := c.writeFrame(kindClose, true, 0, opClose, appendClosePayload(buf[:0], code, reason)); err != nil {
 		return err
 	}
+	c.mu.Lock()
+	c.localCode, c.localReason, c.localSent = code, reason, true
+	c.mu.Unlock()
 	if t := c.cfg.closeTimeout; t > 0 {
 		c.conn.SetReadDeadline(time.Now().Add(t))
 	}
 	return nil
+}
+
+// LocalClose returns the close frame this side sent: its code (CloseNoStatus
+// for a close frame without a body) and reason, and whether one was sent. After
+// the engine failed a connection it holds the code and reason of the failure
+// (1002, 1007, 1009...), while OnClose reports the peer's answer.
+func (c *Conn) LocalClose() (code int, reason string, sent bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	code = c.localCode
+	if c.localSent && code == 0 {
+		code = CloseNoStatus
+	}
+	return code, c.localReason, c.localSent
 }
 
 // Ping sends a ping with the given payload (at most 125 bytes).

@@ -43,8 +43,9 @@ var (
 
 // protocolError is a violation by the peer: the connection is failed with code.
 type protocolError struct {
-	code   int
-	reason string
+	code       int
+	reason     string
+	peerClosed bool // the offending frame was the peer's close frame
 }
 
 func (e *protocolError) Error() string {

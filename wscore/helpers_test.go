@@ -15,9 +15,10 @@ type echoProtocol struct {
 }
 
 type closeInfo struct {
-	wasClean bool
-	code     int
-	reason   string
+	wasClean  bool
+	code      int
+	reason    string
+	localCode int // the close code the server sent (LocalClose), 0 if none
 }
 
 func (p *echoProtocol) OnMessage(c *Conn, payload []byte, isBinary bool) {
@@ -26,7 +27,11 @@ func (p *echoProtocol) OnMessage(c *Conn, payload []byte, isBinary bool) {
 
 func (p *echoProtocol) OnClose(c *Conn, wasClean bool, code int, reason string) {
 	if p.closed != nil {
-		p.closed <- closeInfo{wasClean, code, reason}
+		lc, _, sent := c.LocalClose()
+		if !sent {
+			lc = 0
+		}
+		p.closed <- closeInfo{wasClean, code, reason, lc}
 	}
 }
 

@@ -32,10 +32,11 @@ func (c *Conn) finish(err error) {
 	case err == errHandshakeDone:
 		if c.isClient {
 			c.awaitDrop() // the server closes TCP first
+		} else {
+			c.lingerClose()
 		}
 	case errors.As(err, &perr):
-		c.setFailure(perr.Error())
-		c.failConnection(perr)
+		// Dropped without a closing handshake; readLoop recorded why.
 	case errors.Is(err, os.ErrDeadlineExceeded) && c.w.isClosing():
 		c.setFailure("closing handshake timed out")
 	case errors.Is(err, io.EOF):
@@ -68,43 +69,25 @@ func (c *Conn) finish(err error) {
 	close(c.done)
 }
 
-// failConnection tells the peer why with a close frame (unless FailByDrop),
-// then half-closes and waits briefly for the peer to go away, so the close frame
-// is read rather than lost to a reset.
-func (c *Conn) failConnection(perr *protocolError) {
-	if c.cfg.failByDrop {
-		return
-	}
-	reason := perr.reason
-	if len(reason) > maxCloseReason {
-		reason = reason[:maxCloseReason]
-		for !validUTF8Prefix(reason) {
-			reason = reason[:len(reason)-1]
-		}
-	}
-	if err := c.sendClose(perr.code, reason); err != nil {
-		return
-	}
-	c.linger()
-}
-
 func validUTF8Prefix(s string) bool {
 	var v utf8Validator
 	return v.write([]byte(s)) && v.complete()
 }
 
-// linger half-closes the connection and discards what still arrives until the
-// peer closes or the close timeout passes.
-func (c *Conn) linger() {
+// lingerClose is the server's last step of a closing handshake: close TCP
+// first, but gracefully. It sends FIN and reads until the peer closes too (or
+// the close timeout), so bytes the peer sent after its close frame do not turn
+// the close into a reset that could destroy our close frame in flight.
+func (c *Conn) lingerClose() {
 	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}
 	t := c.cfg.closeTimeout
-	if t <= 0 {
-		t = DefaultCloseHandshakeTimeout
+	if t <= 0 || t > time.Second {
+		t = time.Second
 	}
 	c.conn.SetReadDeadline(time.Now().Add(t))
-	var buf [512]byte
+	var buf [256]byte
 	for {
 		if _, err := c.conn.Read(buf[:]); err != nil {
 			return

@@ -14,16 +14,68 @@ var errHandshakeDone = errors.New("closing handshake complete")
 // is read straight into the message instead of through the read buffer.
 const directReadChunk = 64 << 10
 
-// readLoop reads frames until the connection ends and returns why: a
-// *protocolError (the peer broke the protocol: fail the connection),
-// errHandshakeDone, or the I/O error that ended it.
+// readLoop reads frames until the connection ends and returns why:
+// errHandshakeDone after a complete closing handshake, a *protocolError when the
+// connection must be dropped, or the I/O error that ended it.
+//
+// When the peer breaks the protocol the connection is failed as RFC 6455
+// section 7.1.7 says: our close frame with the code goes out (unless
+// FailByDrop), the rest of the peer's input is read and discarded until its
+// close frame answers ours, and then TCP is closed. The peer learns why, and
+// its answer completes the handshake (Autobahn reports such a close as clean;
+// LocalClose tells the application which code we sent).
 func (c *Conn) readLoop() error {
+	err := c.readFrames()
+	var perr *protocolError
+	if !errors.As(err, &perr) {
+		return err
+	}
+	c.setFailure(perr.Error())
+	if c.cfg.failByDrop {
+		return perr
+	}
+	reason := perr.reason
+	if len(reason) > maxCloseReason {
+		reason = reason[:maxCloseReason]
+		for !validUTF8Prefix(reason) {
+			reason = reason[:len(reason)-1]
+		}
+	}
+	if c.midPayload && c.frameLeft > int64(c.rend-c.rpos) {
+		// The violation was found inside a frame whose rest has not arrived
+		// (fail-fast UTF-8 validation): a peer that reacts to our close at once
+		// answers in the middle of its own frame, so frame boundaries are lost.
+		c.desynced = true
+	}
+	if err := c.sendClose(perr.code, reason); err != nil {
+		// Our close frame was already out (a violation while closing) or the
+		// socket failed: drop.
+		return perr
+	}
+	if perr.peerClosed {
+		// The violation was the peer's close frame itself: it still ends the
+		// peer's side, so the handshake is complete (as in Autobahn).
+		c.mu.Lock()
+		c.closeReceived, c.remoteCode, c.remoteReason = true, CloseNoStatus, ""
+		c.mu.Unlock()
+		return errHandshakeDone
+	}
+	return c.drain()
+}
+
+// readFrames reads and dispatches frames until an error ends the loop.
+func (c *Conn) readFrames() error {
 	for {
 		h, err := c.readHeader()
 		if err != nil {
 			return err
 		}
+		c.frameLeft = h.length
 		if err := c.checkHeader(&h); err != nil {
+			if h.opcode == opClose {
+				// A malformed close frame still means the peer is done.
+				err.peerClosed = true
+			}
 			return err
 		}
 		if c.cfg.logFrames {
@@ -40,6 +92,73 @@ func (c *Conn) readLoop() error {
 	}
 }
 
+// drain runs after our close frame went out because the peer broke the
+// protocol: it skips the rest of the frame the violation was found in, then
+// discards frames until the peer's close frame arrives (errHandshakeDone) or the
+// close timeout set by sendClose passes. Nothing is buffered or validated.
+func (c *Conn) drain() error {
+	if c.desynced {
+		// The stream has no frame boundaries we can trust: half-close so the
+		// peer sees the end after our close frame, and wait for it to go away.
+		if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
+		for {
+			if err := c.skip(1 << 62); err != nil {
+				return err
+			}
+		}
+	}
+	if err := c.skip(c.frameLeft); err != nil {
+		return err
+	}
+	for {
+		h, err := c.readHeader()
+		if err != nil {
+			return err
+		}
+		if h.opcode != opClose || h.length > maxControlPayload {
+			if err := c.skip(h.length); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := c.ensure(int(h.length)); err != nil {
+			return err
+		}
+		p := (*c.rbuf)[c.rpos : c.rpos+int(h.length)]
+		c.rpos += int(h.length)
+		if h.masked {
+			maskBytes(h.key, 0, p)
+		}
+		code, reason, fail, _ := parseClosePayload(p, c.cfg.validateUTF8)
+		c.mu.Lock()
+		c.closeReceived = true
+		if fail == 0 {
+			c.remoteCode, c.remoteReason = code, reason
+		} else {
+			c.remoteCode = CloseNoStatus
+		}
+		c.mu.Unlock()
+		return errHandshakeDone
+	}
+}
+
+// skip discards n payload bytes.
+func (c *Conn) skip(n int64) error {
+	for n > 0 {
+		if c.rend == c.rpos {
+			if err := c.fill(); err != nil {
+				return err
+			}
+		}
+		k := min(int64(c.rend-c.rpos), n)
+		c.rpos += int(k)
+		n -= k
+	}
+	return nil
+}
+
 // readHeader returns the next frame header from the buffer, reading as needed.
 func (c *Conn) readHeader() (frameHeader, error) {
 	for {
@@ -50,6 +169,7 @@ func (c *Conn) readHeader() (frameHeader, error) {
 				return h, nil
 			}
 			if err != errNeedMore {
+				c.desynced = true
 				return h, failWith(CloseProtocolError, "%v", err)
 			}
 		}
@@ -62,7 +182,7 @@ func (c *Conn) readHeader() (frameHeader, error) {
 // checkHeader judges a header against the protocol and the connection's state
 // (RFC 6455 section 5): reserved bits, opcodes, control-frame rules, masking,
 // fragmentation order and the size limits.
-func (c *Conn) checkHeader(h *frameHeader) error {
+func (c *Conn) checkHeader(h *frameHeader) *protocolError {
 	if h.rsv != 0 {
 		return failWith(CloseProtocolError, "reserved bits set (0x%02x) without a negotiated extension", h.rsv)
 	}
@@ -107,6 +227,7 @@ func (c *Conn) readControl(h *frameHeader) error {
 		return err
 	}
 	var payload []byte
+	c.frameLeft = 0
 	if n > 0 {
 		payload = (*c.rbuf)[c.rpos : c.rpos+n]
 		c.rpos += n
@@ -134,7 +255,9 @@ func (c *Conn) readControl(h *frameHeader) error {
 func (c *Conn) onCloseFrame(p []byte) error {
 	code, reason, fail, why := parseClosePayload(p, c.cfg.validateUTF8)
 	if fail != 0 {
-		return failWith(fail, "%s", why)
+		perr := failWith(fail, "%s", why)
+		perr.peerClosed = true
+		return perr
 	}
 	c.mu.Lock()
 	c.closeReceived = true
@@ -165,6 +288,7 @@ func (c *Conn) readData(h *frameHeader) error {
 	}
 	validate := c.msgOp == opText && c.cfg.validateUTF8
 	remaining := h.length
+	c.midPayload = true
 	pos := 0 // position in the masking key's cycle
 	for remaining > 0 {
 		var chunk []byte
@@ -202,6 +326,7 @@ func (c *Conn) readData(h *frameHeader) error {
 			continue
 		}
 		remaining -= int64(len(chunk))
+		c.frameLeft = remaining
 		if h.masked {
 			pos = maskBytes(h.key, pos, chunk)
 		}
@@ -209,6 +334,7 @@ func (c *Conn) readData(h *frameHeader) error {
 			return failWith(CloseInvalidPayload, "text message is not valid UTF-8")
 		}
 	}
+	c.midPayload = false
 	if !h.fin {
 		return nil
 	}
