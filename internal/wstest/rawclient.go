@@ -49,7 +49,7 @@ type Handshake struct {
 	Path   string
 	Host   string
 	Header http.Header // added to the standard headers; a key with an empty value removes it
-	Raw    string      // when set, sent verbatim instead of a generated request
+	Raw    string      // when set, sent verbatim (ADDR replaced by the server's address) instead of a generated request
 }
 
 // Dial connects to addr and performs the opening handshake. It returns the
@@ -83,7 +83,7 @@ func AcceptFor(key string) string {
 
 // Handshake sends the request and reads the response head.
 func (c *RawClient) Handshake(hs Handshake) (*http.Response, error) {
-	req := hs.Raw
+	req := strings.ReplaceAll(hs.Raw, "ADDR", c.Conn.RemoteAddr().String())
 	if req == "" {
 		path := hs.Path
 		if path == "" {

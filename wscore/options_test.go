@@ -1,0 +1,101 @@
+package wscore
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestOptionsValidate(t *testing.T) {
+	t.Parallel()
+	if err := (&Options{}).Validate(); err != nil {
+		t.Fatalf("zero Options: %v", err)
+	}
+	bad := []struct {
+		opts  Options
+		field string
+	}{
+		{Options{Versions: []int{7}}, "Versions"},
+		{Options{Subprotocols: []string{"a b"}}, "Subprotocols"},
+		{Options{AllowedOrigins: []string{"example.com"}}, "AllowedOrigins"},
+		{Options{MaxConnections: -2}, "MaxConnections"},
+		{Options{TrustXForwardedFor: -1}, "TrustXForwardedFor"},
+		{Options{MaxFramePayloadSize: -2}, "MaxFramePayloadSize"},
+		{Options{MaxMessagePayloadSize: -5}, "MaxMessagePayloadSize"},
+		{Options{AutoFragmentSize: -1}, "AutoFragmentSize"},
+		{Options{OpenHandshakeTimeout: -2 * time.Second}, "OpenHandshakeTimeout"},
+		{Options{CloseHandshakeTimeout: -3}, "CloseHandshakeTimeout"},
+		{Options{WriteTimeout: -7}, "WriteTimeout"},
+		{Options{AutoPingInterval: -1}, "AutoPingInterval"},
+		{Options{AutoPingTimeout: -1}, "AutoPingTimeout"},
+		{Options{AutoPingSize: 200}, "AutoPingSize"},
+		{Options{AutoPingSize: 3}, "AutoPingSize"},
+		{Options{CompressionThreshold: -1}, "CompressionThreshold"},
+		{Options{ReadBufferSize: 10}, "ReadBufferSize"},
+		{Options{WriteBufferSize: -1}, "WriteBufferSize"},
+		{Options{Server: "x\r\ny"}, "Server"},
+	}
+	for _, tc := range bad {
+		err := tc.opts.Validate()
+		if err == nil || !strings.Contains(err.Error(), "Options."+tc.field) {
+			t.Errorf("%+v: error %v, want one naming %s", tc.opts, err, tc.field)
+		}
+		if _, err := NewServer(func() ServerProtocol { return &BaseServerProtocol{} }, tc.opts); err == nil {
+			t.Errorf("NewServer accepted bad %s", tc.field)
+		}
+	}
+	// Unlimited is accepted where documented.
+	ok := Options{MaxMessagePayloadSize: Unlimited, MaxFramePayloadSize: Unlimited, OpenHandshakeTimeout: Unlimited, CloseHandshakeTimeout: Unlimited, WriteTimeout: Unlimited, MaxConnections: -1}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("unlimited values: %v", err)
+	}
+}
+
+// NewServer copies the options: changing the caller's value later has no effect.
+func TestNewServerCopiesOptions(t *testing.T) {
+	t.Parallel()
+	origins := []string{"https://a.example.com"}
+	o := Options{AllowedOrigins: origins, Subprotocols: []string{"v1"}}
+	s, err := NewServer(func() ServerProtocol { return &BaseServerProtocol{} }, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	origins[0] = "*"
+	o.Subprotocols[0] = "v2"
+	got := s.Options()
+	if got.AllowedOrigins[0] != "https://a.example.com" || got.Subprotocols[0] != "v1" {
+		t.Errorf("server options changed with the caller's: %+v", got)
+	}
+	if len(got.Versions) != 2 || got.Versions[0] != 13 || got.Versions[1] != 8 {
+		t.Errorf("default versions %v", got.Versions)
+	}
+}
+
+func TestParseExtensions(t *testing.T) {
+	t.Parallel()
+	h := map[string][]string{"Sec-Websocket-Extensions": {
+		`permessage-deflate; client_max_window_bits, permessage-deflate; server_max_window_bits="10" ;client_no_context_takeover`,
+		`x-foo`,
+	}}
+	exts, err := ParseExtensions(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exts) != 3 || exts[0].Name != "permessage-deflate" || len(exts[0].Params) != 1 || exts[0].Params[0].HasValue ||
+		exts[1].Params[0].Value != "10" || !exts[1].Params[0].HasValue || exts[1].Params[1].Name != "client_no_context_takeover" || exts[2].Name != "x-foo" {
+		t.Fatalf("parsed %+v", exts)
+	}
+	if got := exts[1].String(); got != "permessage-deflate; server_max_window_bits=10; client_no_context_takeover" {
+		t.Errorf("String() = %q", got)
+	}
+	for _, bad := range []string{"a;", "a; b=", `a; b="unterminated`, `a; b="x y"`, "a b", "; b", "a; b=c d", "a;;b"} {
+		if _, err := ParseExtensions(map[string][]string{"Sec-Websocket-Extensions": {bad}}); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	for _, good := range []string{"", " , ", "a,,b", "a ;b ; c=1"} {
+		if _, err := ParseExtensions(map[string][]string{"Sec-Websocket-Extensions": {good}}); err != nil {
+			t.Errorf("%q rejected: %v", good, err)
+		}
+	}
+}
