@@ -29,15 +29,16 @@ type Conn struct {
 	w writer
 
 	// Reader state: touched only by the reader goroutine.
-	rbuf       *[]byte
-	rpool      *bufferPool
-	rpos, rend int
-	msgOp      byte // opcode of the message being assembled, 0 when none
-	msg        []byte
-	utf8       utf8Validator
-	frameLeft  int64 // payload bytes of the current frame not read yet
-	desynced   bool  // frame boundaries are lost (bad header, or failed mid-frame)
-	midPayload bool  // reading a data frame's payload
+	rbuf        *[]byte
+	rpool       *bufferPool
+	rpos, rend  int
+	bufReleased atomic.Bool // the reader waits without a buffer
+	msgOp       byte        // opcode of the message being assembled, 0 when none
+	msg         []byte
+	utf8        utf8Validator
+	frameLeft   int64 // payload bytes of the current frame not read yet
+	desynced    bool  // frame boundaries are lost (bad header, or failed mid-frame)
+	midPayload  bool  // reading a data frame's payload
 
 	// Closing state, under mu.
 	mu            sync.Mutex

@@ -423,6 +423,7 @@ func (c *Conn) fillRaw() (n int, err error) {
 	err = c.raw.Read(func(fd uintptr) bool {
 		if c.rbuf == nil {
 			c.rbuf = c.rpool.get()
+			c.bufReleased.Store(false)
 		}
 		for {
 			n, rerr = syscall.Read(int(fd), (*c.rbuf)[c.rend:])
@@ -434,6 +435,7 @@ func (c *Conn) fillRaw() (n int, err error) {
 			if c.rend == 0 { // idle: give the buffer back while waiting
 				c.rpool.put(c.rbuf)
 				c.rbuf = nil
+				c.bufReleased.Store(true)
 			}
 			return false
 		}
@@ -469,3 +471,7 @@ func (c *Conn) releaseBuffers() {
 	c.rpos, c.rend = 0, 0
 	c.msg = nil
 }
+
+// idleBufferReleased reports whether the reader gave its buffer back while
+// waiting for data (safe from any goroutine; for tests and diagnostics).
+func (c *Conn) idleBufferReleased() bool { return c.bufReleased.Load() }
