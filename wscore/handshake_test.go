@@ -199,9 +199,10 @@ func TestHijackClearsDeadlines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := serve(t, s, nil)
-	ts.srv.ReadTimeout = 100 * time.Millisecond
-	ts.srv.WriteTimeout = 100 * time.Millisecond
+	ts := serveWith(t, s, nil, func(hs *http.Server) {
+		hs.ReadTimeout = 100 * time.Millisecond
+		hs.WriteTimeout = 100 * time.Millisecond
+	})
 	c, resp, err := wstest.Dial(ts.Addr, wstest.Handshake{})
 	if err != nil || resp.StatusCode != 101 {
 		t.Fatalf("%v %v", resp, err)

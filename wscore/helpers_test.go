@@ -59,6 +59,12 @@ func startServer(t testing.TB, opts Options) *testServer {
 
 func serve(t testing.TB, s *Server, ts *testServer) *testServer {
 	t.Helper()
+	return serveWith(t, s, ts, nil)
+}
+
+// serveWith is serve with a chance to configure the http.Server first.
+func serveWith(t testing.TB, s *Server, ts *testServer, configure func(*http.Server)) *testServer {
+	t.Helper()
 	if ts == nil {
 		ts = &testServer{}
 	}
@@ -72,6 +78,9 @@ func serve(t testing.TB, s *Server, ts *testServer) *testServer {
 	ts.srv = &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.Upgrade(w, r) }),
 		ReadHeaderTimeout: 5 * time.Second,
+	}
+	if configure != nil {
+		configure(ts.srv)
 	}
 	ts.wg.Add(1)
 	go func() {
