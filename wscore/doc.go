@@ -1,0 +1,91 @@
+// Package wscore is wsplug's WebSocket engine: the opening handshake, RFC 6455
+// framing, UTF-8 validation, pings and the closing handshake, with the
+// programming model of Autobahn|Python. It knows nothing about web frameworks;
+// the adapters in wsplug/middleware put it on gin, echo, fiber and net/http
+// routes.
+//
+// # Overview
+//
+// A WebSocket route is a *Server made by NewServer from a protocol factory and
+// Options. Each accepted connection gets its own protocol value from the
+// factory, and the engine calls that value's callbacks as the connection lives:
+//
+//	type Echo struct{ wscore.BaseServerProtocol }
+//
+//	func (Echo) OnMessage(c *wscore.Conn, payload []byte, isBinary bool) {
+//		c.SendMessage(payload, isBinary)
+//	}
+//
+//	srv, err := wscore.NewServer(func() wscore.ServerProtocol { return &Echo{} }, wscore.Options{})
+//	http.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) { srv.Upgrade(w, r) })
+//
+// # Protocols and factories
+//
+// ServerProtocol has four callbacks, as Autobahn's WebSocketServerProtocol:
+// OnConnect sees the request and may choose a subprotocol, add response
+// headers (cookies) or refuse with an *HTTPError; OnOpen runs once the 101 is
+// sent; OnMessage receives whole messages; OnClose reports the end exactly once
+// for every opened connection. Embed BaseServerProtocol to implement only some.
+// Because the factory makes one value per connection, fields of the type are
+// per-connection state and need no locking.
+//
+// OnClose(c, wasClean, code, reason): wasClean tells whether the closing
+// handshake completed (both close frames exchanged); code and reason are then
+// the peer's (CloseNoStatus when its close frame had no code). Otherwise code is
+// CloseAbnormal (1006) and reason says what happened ("closing handshake timed
+// out", "peer closed the TCP connection without a closing handshake"...).
+// Conn.LocalClose returns the close frame this side sent, which holds the code
+// of a failure the engine detected (1002, 1007, 1009, 1011).
+//
+// # Concurrency
+//
+// Each connection has one goroutine, its reader, which runs all callbacks of
+// that connection in order. Conn's methods are safe from any goroutine.
+// SendMessage returns once the message is written to the socket (or with an
+// error); concurrent senders are serialized without interleaving frames and
+// may share a single system call. There is no "concurrent write" panic and no
+// need for a writer goroutine of your own. A callback that blocks holds up only
+// its own connection; a callback that panics fails only its own connection,
+// with 1011, and the panic is logged.
+//
+// Upgrade (net/http) takes the connection over and serves it on a new
+// goroutine, so the HTTP handler returns and net/http frees its request state.
+// ServeConn serves an already taken-over connection on the calling goroutine.
+//
+// # Origins
+//
+// Browsers let any page open a WebSocket to any site, with the user's cookies.
+// With no AllowedOrigins a request that carries an Origin header must be
+// same-origin: the Origin's host and port (default port made explicit) must be
+// the request's Host. Requests without Origin are not from browsers and pass.
+// AllowedOrigins takes Autobahn-style patterns such as
+// "https://*.example.com:*"; "*" allows every origin and "null" the null
+// origin. A refused origin gets 403.
+//
+// # Limits and timeouts
+//
+// The zero Options are safe defaults for a server on the internet, which
+// deviate from Autobahn's where Autobahn's are unsafe: messages are limited to
+// DefaultMaxMessagePayloadSize (1009 beyond, checked from the frame header
+// before anything is allocated, and memory follows the bytes that actually
+// arrive), the opening handshake to 5 s, writes to 10 s (a peer that stops
+// reading cannot block a sender forever), the closing handshake to 1 s. Use
+// Unlimited (-1) to turn a limit off. Options.Validate, called by NewServer,
+// rejects out-of-range values with an error naming the field.
+//
+// An idle connection holds no read or write buffer: the reader takes a buffer
+// from a pool only while bytes are arriving, and queued frames live in a pooled
+// buffer only until they are written.
+//
+// # Closing
+//
+// SendClose starts the closing handshake; the connection ends when the peer
+// answers or CloseHandshakeTimeout passes. A peer's close frame is answered
+// with 1000 (or its own code with EchoCloseCodeReason). The server closes TCP
+// first, gracefully. When the peer breaks the protocol the engine sends a close
+// frame with the reason (1002 protocol error, 1007 invalid UTF-8, 1009 too big)
+// before dropping the connection, unless FailByDrop is set. Conn.Close drops
+// the connection at once. Server.Shutdown closes every connection of a route
+// with 1001 and waits for them, which http.Server.Shutdown cannot do for
+// hijacked connections.
+package wscore
