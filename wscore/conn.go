@@ -53,7 +53,10 @@ type Conn struct {
 	finished atomic.Bool
 	done     chan struct{} // closed when OnClose has returned
 
-	stats connStats
+	stats   connStats
+	reads   atomic.Uint64 // reads from the socket, so the pinger sees traffic
+	pinger  *pinger
+	timings timingsRecorder
 }
 
 // connStats are a connection's counters; the server sums them for its stats.
@@ -77,6 +80,7 @@ func newConn(nc net.Conn, cfg *config, h messageHandler, isClient bool) *Conn {
 		}
 	}
 	c.w.init(nc, cfg)
+	c.timings.enabled = cfg.trackTimings
 	return c
 }
 
@@ -100,7 +104,9 @@ func (c *Conn) SendMessage(payload []byte, isBinary bool) error {
 	if err != nil {
 		return err
 	}
-	c.stats.messagesOut.Add(1)
+	if c.stats.messagesOut.Add(1) == 1 {
+		c.timings.mark(msFirstOut)
+	}
 	c.stats.bytesOut.Add(uint64(len(payload)))
 	return nil
 }
@@ -148,6 +154,7 @@ func (c *Conn) sendClose(code int, reason string) error {
 	c.mu.Lock()
 	c.localCode, c.localReason, c.localSent = code, reason, true
 	c.mu.Unlock()
+	c.timings.mark(msCloseStart)
 	if t := c.cfg.closeTimeout; t > 0 {
 		c.conn.SetReadDeadline(time.Now().Add(t))
 	}

@@ -412,3 +412,29 @@ type echoAndNotify struct {
 }
 
 func (p *echoAndNotify) OnOpen(c *Conn) { p.opened <- c }
+
+// hybi-08 (version 8) is negotiated per request beside version 13 and framed
+// the same way.
+func TestHybi08Connection(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, Options{})
+	c, resp, err := wstest.Dial(ts.Addr, wstest.Handshake{Header: http.Header{
+		"Sec-WebSocket-Version": {"8"},
+		"Sec-WebSocket-Origin":  {"http://" + ts.Addr},
+	}})
+	if err != nil || resp.StatusCode != 101 {
+		t.Fatalf("%v %v", resp, err)
+	}
+	defer c.Close()
+	c.WriteFrame(wstest.Text("hybi-08"))
+	if _, got, _, err := c.ReadMessage(2 * time.Second); err != nil || string(got) != "hybi-08" {
+		t.Fatalf("%q %v", got, err)
+	}
+	c.WriteFrame(wstest.CloseFrame(1000, ""))
+	if _, err := c.WaitClosed(2 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if ci := ts.nextClose(t); !ci.wasClean {
+		t.Fatalf("OnClose %+v", ci)
+	}
+}

@@ -15,6 +15,8 @@ import (
 // when OnClose has returned.
 func (c *Conn) run() {
 	var err error
+	c.timings.mark(msOpened)
+	c.startPinger()
 	if c.callOpen() {
 		err = c.readLoop()
 	} else {
@@ -46,9 +48,13 @@ func (c *Conn) finish(err error) {
 	default:
 		c.setFailure(err.Error())
 	}
+	if c.pinger != nil {
+		c.pinger.stop()
+	}
 	c.conn.Close()
 	c.w.fail(ErrClosed)
 	c.releaseBuffers()
+	c.timings.mark(msCloseEnd)
 	c.finished.Store(true)
 
 	c.mu.Lock()
@@ -106,9 +112,6 @@ func (c *Conn) awaitDrop() {
 		}
 	}
 }
-
-// onPong handles a pong; the automatic pinger matches it against its ping.
-func (c *Conn) onPong(payload []byte) {}
 
 // writeFrame logs and writes one frame.
 func (c *Conn) writeFrame(kind frameKind, fin bool, rsv, op byte, payload []byte) error {

@@ -128,7 +128,7 @@ func (c *Conn) drain() error {
 		}
 		p := (*c.rbuf)[c.rpos : c.rpos+int(h.length)]
 		c.rpos += int(h.length)
-		if h.masked {
+		if h.masked && c.cfg.applyMask {
 			maskBytes(h.key, 0, p)
 		}
 		code, reason, fail, _ := parseClosePayload(p, c.cfg.validateUTF8)
@@ -231,7 +231,7 @@ func (c *Conn) readControl(h *frameHeader) error {
 	if n > 0 {
 		payload = (*c.rbuf)[c.rpos : c.rpos+n]
 		c.rpos += n
-		if h.masked {
+		if h.masked && c.cfg.applyMask {
 			maskBytes(h.key, 0, payload)
 		}
 	}
@@ -263,6 +263,7 @@ func (c *Conn) onCloseFrame(p []byte) error {
 	c.closeReceived = true
 	c.remoteCode, c.remoteReason = code, reason
 	c.mu.Unlock()
+	c.timings.mark(msCloseStart)
 
 	replyCode, replyReason := CloseNormal, ""
 	if c.cfg.echoClose {
@@ -316,6 +317,7 @@ func (c *Conn) readData(h *frameHeader) error {
 				}
 				return err
 			}
+			c.reads.Add(1)
 			c.msg = c.msg[:start+n]
 			chunk = c.msg[start:]
 			c.logOctets(chunk)
@@ -327,7 +329,7 @@ func (c *Conn) readData(h *frameHeader) error {
 		}
 		remaining -= int64(len(chunk))
 		c.frameLeft = remaining
-		if h.masked {
+		if h.masked && c.cfg.applyMask {
 			pos = maskBytes(h.key, pos, chunk)
 		}
 		if validate && !c.utf8.write(chunk) {
@@ -346,7 +348,9 @@ func (c *Conn) readData(h *frameHeader) error {
 	if payload == nil {
 		payload = []byte{}
 	}
-	c.stats.messagesIn.Add(1)
+	if c.stats.messagesIn.Add(1) == 1 {
+		c.timings.mark(msFirstIn)
+	}
 	c.stats.bytesIn.Add(uint64(len(payload)))
 	return c.callMessage(payload, isBinary)
 }
@@ -407,6 +411,7 @@ func (c *Conn) fill() error {
 		n, err = c.conn.Read((*c.rbuf)[c.rend:])
 	}
 	if n > 0 {
+		c.reads.Add(1)
 		c.logOctets((*c.rbuf)[c.rend : c.rend+n])
 		c.rend += n
 		return nil

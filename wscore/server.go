@@ -114,6 +114,7 @@ type Handshake struct {
 	proto    ServerProtocol
 	response []byte // the 101 response
 	sub      string
+	started  time.Time // when Prepare began, for Timings
 	done     bool
 }
 
@@ -133,6 +134,10 @@ const (
 // protocol's OnConnect. It returns an *HTTPError for a refused request, which
 // the adapter sends with its framework. It does no I/O.
 func (s *Server) Prepare(r *HandshakeRequest) (*Handshake, error) {
+	var started time.Time
+	if s.cfg.trackTimings {
+		started = time.Now()
+	}
 	info, herr := checkHandshake(r, &s.rules)
 	if herr != nil {
 		s.refuse(refusalReason(herr.Status))
@@ -147,7 +152,7 @@ func (s *Server) Prepare(r *HandshakeRequest) (*Handshake, error) {
 		s.refuse(RefusedCapacity)
 		return nil, httpError(http.StatusServiceUnavailable, "websocket handshake: too many connections")
 	}
-	h, err := s.accept(info)
+	h, err := s.accept(info, started)
 	if err != nil {
 		s.slots.Add(-1)
 		return nil, err
@@ -156,7 +161,7 @@ func (s *Server) Prepare(r *HandshakeRequest) (*Handshake, error) {
 }
 
 // accept runs OnConnect and builds the 101 response.
-func (s *Server) accept(info handshakeInfo) (*Handshake, error) {
+func (s *Server) accept(info handshakeInfo, started time.Time) (*Handshake, error) {
 	proto := s.factory()
 	if proto == nil {
 		s.refuse(RefusedInternal)
@@ -198,7 +203,7 @@ func (s *Server) accept(info handshakeInfo) (*Handshake, error) {
 	}
 	key := info.key
 	resp := appendResponse101(make([]byte, 0, 256), AcceptKey(key), sub, "", s.name, acc.Header)
-	return &Handshake{s: s, req: info.req, proto: proto, response: resp, sub: sub}, nil
+	return &Handshake{s: s, req: info.req, proto: proto, response: resp, sub: sub, started: started}, nil
 }
 
 // callConnect runs OnConnect; a panic refuses the request instead of crashing.

@@ -92,6 +92,8 @@ func (h *Handshake) Serve(conn net.Conn, br *bufio.Reader) {
 		s.slots.Add(-1)
 		return
 	}
+	c.timings.markAt(msHandshakeStart, h.started)
+	c.timings.mark(msHandshakeEnd)
 	s.register(c)
 	c.run()
 }

@@ -69,6 +69,17 @@ const (
 
 // writeFrame queues one frame and waits until it has been written.
 func (w *writer) writeFrame(kind frameKind, fin bool, rsv, op byte, payload []byte) error {
+	return w.submit(kind, fin, rsv, op, payload, nil)
+}
+
+// writeEncoded queues frames that are already encoded (a prepared message) and
+// waits until they have been written.
+func (w *writer) writeEncoded(kind frameKind, encoded []byte) error {
+	return w.submit(kind, false, 0, 0, nil, encoded)
+}
+
+// submit queues either one frame (fin, rsv, op, payload) or encoded bytes.
+func (w *writer) submit(kind frameKind, fin bool, rsv, op byte, payload, encoded []byte) error {
 	w.mu.Lock()
 	if kind == kindData {
 		for w.streaming && w.err == nil && !w.closing {
@@ -87,9 +98,9 @@ func (w *writer) writeFrame(kind frameKind, fin bool, rsv, op byte, payload []by
 	if kind == kindClose {
 		w.closing = true
 	}
-	large := len(payload) > w.pool.size && !w.mask
-	if large {
-		// Write the payload straight from the caller's slice: wait for the socket.
+	if len(encoded) > w.pool.size || (encoded == nil && len(payload) > w.pool.size && !w.mask) {
+		// Write a large payload straight from the caller's slice: wait for
+		// the socket instead of copying.
 		for w.flush && w.err == nil {
 			w.cond.Wait()
 		}
@@ -98,10 +109,17 @@ func (w *writer) writeFrame(kind frameKind, fin bool, rsv, op byte, payload []by
 			w.mu.Unlock()
 			return err
 		}
+		if encoded != nil {
+			return w.flushLocked(nil, encoded)
+		}
 		hdr := appendFrameHeader(w.hdr[:0], fin, rsv, op, len(payload), false, [4]byte{})
 		return w.flushLocked(hdr, payload)
 	}
-	w.appendFrameLocked(fin, rsv, op, payload)
+	if encoded != nil {
+		w.appendEncodedLocked(encoded)
+	} else {
+		w.appendFrameLocked(fin, rsv, op, payload)
+	}
 	w.queued++
 	my := w.queued
 	for w.written < my {
@@ -121,6 +139,15 @@ func (w *writer) writeFrame(kind frameKind, fin bool, rsv, op byte, payload []by
 	}
 	w.mu.Unlock()
 	return nil
+}
+
+// appendEncodedLocked copies encoded frames into the pending buffer.
+func (w *writer) appendEncodedLocked(encoded []byte) {
+	if w.pending == nil {
+		w.pending = w.pool.get()
+		*w.pending = (*w.pending)[:0]
+	}
+	*w.pending = append(*w.pending, encoded...)
 }
 
 // appendFrameLocked encodes a frame into the pending buffer.
@@ -187,19 +214,25 @@ func (w *writer) write(pending *[]byte, hdr, payload []byte) error {
 		}
 	}
 	var err error
-	switch {
-	case hdr == nil && pending != nil:
-		_, err = w.conn.Write(*pending)
-	default:
-		w.bufs = w.bufs[:0]
-		if pending != nil && len(*pending) > 0 {
-			w.bufs = append(w.bufs, *pending)
-		}
-		w.bufs = append(w.bufs, hdr, payload)
-		bufs := w.bufs
-		_, err = bufs.WriteTo(w.conn)
-		clear(w.bufs[:cap(w.bufs)])
+	w.bufs = w.bufs[:0]
+	if pending != nil && len(*pending) > 0 {
+		w.bufs = append(w.bufs, *pending)
 	}
+	if len(hdr) > 0 {
+		w.bufs = append(w.bufs, hdr)
+	}
+	if len(payload) > 0 {
+		w.bufs = append(w.bufs, payload)
+	}
+	switch len(w.bufs) {
+	case 0:
+	case 1:
+		_, err = w.conn.Write(w.bufs[0])
+	default:
+		bufs := w.bufs // WriteTo consumes its receiver
+		_, err = bufs.WriteTo(w.conn)
+	}
+	clear(w.bufs[:cap(w.bufs)])
 	if err == nil {
 		return nil
 	}
