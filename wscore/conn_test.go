@@ -434,6 +434,7 @@ func TestHybi08Connection(t *testing.T) {
 	if _, err := c.WaitClosed(2 * time.Second); err != nil {
 		t.Fatal(err)
 	}
+	c.Close()
 	if ci := ts.nextClose(t); !ci.wasClean {
 		t.Fatalf("OnClose %+v", ci)
 	}
