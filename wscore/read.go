@@ -66,6 +66,14 @@ func (c *Conn) readLoop() error {
 // readFrames reads and dispatches frames until an error ends the loop.
 func (c *Conn) readFrames() error {
 	for {
+		// Wait for data here rather than deeper in readHeader: an idle
+		// connection parks with a shallow stack, which lets the runtime shrink
+		// its goroutine's stack to the minimum.
+		if c.rend == c.rpos {
+			if err := c.fill(); err != nil {
+				return err
+			}
+		}
 		h, err := c.readHeader()
 		if err != nil {
 			return err
