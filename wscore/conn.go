@@ -48,6 +48,8 @@ type Conn struct {
 	localCode     int // the close frame we sent, for LocalClose
 	localReason   string
 	localSent     bool
+	open          bool   // the 101 went out (server side)
+	closeOnOpen   bool   // Shutdown came before the 101: close right after it
 	failure       string // why the engine ended the connection, for OnClose
 
 	finished atomic.Bool

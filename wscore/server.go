@@ -245,12 +245,41 @@ func (h *Handshake) Cancel() {
 	h.s.slots.Add(-1)
 }
 
-// register adds an opened connection.
-func (s *Server) register(c *Conn) {
+// register adds a connection whose 101 is about to be written, unless the
+// server is shutting down.
+func (s *Server) register(c *Conn) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting.Load() {
+		return false
+	}
 	s.conns[c] = struct{}{}
+	return true
+}
+
+// opened counts a connection whose 101 went out and reports whether Shutdown
+// asked for it to be closed before then.
+func (s *Server) opened(c *Conn) (closeNow bool) {
+	s.mu.Lock()
 	s.accepted++
 	s.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.open = true
+	return c.closeOnOpen
+}
+
+// shutdownClose starts the closing handshake with 1001, or, for a connection
+// whose 101 is not out yet, asks Serve to do it right after.
+func (c *Conn) shutdownClose() {
+	c.mu.Lock()
+	if !c.open {
+		c.closeOnOpen = true
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.sendClose(CloseGoingAway, "server shutting down")
 }
 
 // unregister removes an ended connection and keeps its counters.
@@ -325,8 +354,9 @@ func (s *Server) Conns() []*Conn {
 // it drops the rest and returns ctx's error. http.Server.Shutdown does not know
 // hijacked connections: call this too.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.shutting.Store(true)
 	s.mu.Lock()
+	s.shutting.Store(true) // under mu: register sees it or is seen
+
 	conns := make([]*Conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
@@ -343,7 +373,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	for _, c := range conns {
-		c.sendClose(CloseGoingAway, "server shutting down")
+		c.shutdownClose()
 	}
 	select {
 	case <-drained:

@@ -84,17 +84,28 @@ func (h *Handshake) Serve(conn net.Conn, br *bufio.Reader) {
 	if t := s.cfg.openTimeout; t > 0 {
 		conn.SetWriteDeadline(time.Now().Add(t))
 	}
+	// Register before the 101 goes out, so a Shutdown that starts meanwhile
+	// either sees the connection or is seen by register (then: 503).
+	if !s.register(c) {
+		conn.Write(appendHTTPError(nil, httpError(http.StatusServiceUnavailable, "websocket handshake: server is shutting down")))
+		conn.Close()
+		s.refuse(RefusedShuttingDown)
+		s.slots.Add(-1)
+		return
+	}
 	_, err := conn.Write(h.response)
 	conn.SetWriteDeadline(time.Time{})
 	if err != nil {
 		conn.Close()
-		s.refuse(RefusedInternal)
-		s.slots.Add(-1)
+		s.unregister(c)
 		return
 	}
 	c.timings.markAt(msHandshakeStart, h.started)
 	c.timings.mark(msHandshakeEnd)
-	s.register(c)
+	if s.opened(c) {
+		// Shutdown began between the registration and the 101.
+		c.sendClose(CloseGoingAway, "server shutting down")
+	}
 	c.run()
 }
 
