@@ -1,8 +1,11 @@
 module github.com/wsplug/wsplug
 
-go 1.23
+go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/gorilla/websocket v1.5.3
 	go.uber.org/goleak v1.3.0
 )
+
+require github.com/stretchr/testify v1.11.1 // indirect
