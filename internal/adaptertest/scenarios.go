@@ -249,7 +249,14 @@ func testStatusJSON(t *testing.T, setup Setup) {
 	c := mustDial(t, s.ws("/echo"), nil)
 	echoOnce(t, c, websocket.TextMessage, []byte("hello"))
 	wantRefused(t, s.ws("/echo"), http.Header{"Origin": {"https://elsewhere.example"}}, http.StatusForbidden, "origin")
-	m = statusJSON(t, s.base+"/echo")
+	// The engine counts a sent message once its write returns, which can be
+	// after the client has read it.
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		m = statusJSON(t, s.base+"/echo")
+		if m["messages_out"] == 1.0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if m["open"] != 1.0 || m["accepted"] != 1.0 || m["messages_in"].(float64) < 1 || m["bytes_out"].(float64) < 5 {
 		t.Errorf("counters after one echo: %v", m)
 	}
