@@ -54,8 +54,12 @@ func Pattern(path, format string) string {
 	return strings.Join(segs, "/")
 }
 
-// WhoAmI makes the probe protocol answer with an Identity instead of echoing.
-const WhoAmI = "/whoami"
+// Commands the probe protocol obeys instead of echoing them.
+const (
+	WhoAmI = "/whoami" // answer with an Identity
+	Drop   = "/drop"   // drop the TCP connection at once (Conn.Close)
+	Bye    = "/bye"    // start the closing handshake with 1000 "bye"
+)
 
 // Identity is what the probe protocol saw in OnConnect, as JSON.
 type Identity struct {
@@ -88,10 +92,19 @@ func (p *probe) OnConnect(r *wscore.ConnectionRequest) (wscore.Accept, error) {
 }
 
 func (p *probe) OnMessage(c *wscore.Conn, payload []byte, isBinary bool) {
-	if !isBinary && string(payload) == WhoAmI {
-		b, _ := json.Marshal(p.id)
-		c.SendMessage(b, false)
-		return
+	if !isBinary {
+		switch string(payload) {
+		case WhoAmI:
+			b, _ := json.Marshal(p.id)
+			c.SendMessage(b, false)
+			return
+		case Drop:
+			c.Close()
+			return
+		case Bye:
+			c.SendClose(wscore.CloseNormal, "bye")
+			return
+		}
 	}
 	c.SendMessage(payload, isBinary)
 }

@@ -45,6 +45,9 @@ func Run(t *testing.T, setup Setup) {
 		{"XForwardedFor", testXForwardedFor},
 		{"ParamsAndValues", testParamsAndValues},
 		{"RequestOutlivesHandler", testRequestOutlivesHandler},
+		{"FramesBehindHandshake", testFramesBehindHandshake},
+		{"ServerCloses", testServerCloses},
+		{"Shutdown", testShutdown},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, setup) })
 	}
@@ -589,4 +592,95 @@ func testRequestOutlivesHandler(t *testing.T, setup Setup) {
 	}
 	close(stop)
 	churn.Wait()
+}
+
+// testFramesBehindHandshake sends the first frames in the same write as the
+// handshake: the framework has read them with the request head and the
+// adapter must hand them to the engine.
+func testFramesBehindHandshake(t *testing.T, setup Setup) {
+	s := start(t, setup, Route{Path: "/f"})
+	key := wstest.NewKey()
+	req := "GET /f HTTP/1.1\r\nHost: " + s.addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n\r\n"
+	frames := append(wstest.EncodeFrame(masked(wstest.Text("first"))), wstest.EncodeFrame(masked(wstest.Binary([]byte{1, 2, 3})))...)
+	c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Raw: req + string(frames)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Accept") != wstest.AcceptFor(key) {
+		t.Fatalf("handshake: %d %q", resp.StatusCode, resp.Header.Get("Sec-WebSocket-Accept"))
+	}
+	for _, want := range []wstest.Frame{wstest.Text("first"), wstest.Binary([]byte{1, 2, 3})} {
+		op, payload, _, err := c.ReadMessage(5 * time.Second)
+		if err != nil || op != want.Op || !bytes.Equal(payload, want.Payload) {
+			t.Fatalf("echo of a frame sent behind the handshake: op %d %q %v, want %q", op, payload, err, want.Payload)
+		}
+	}
+}
+
+func masked(f wstest.Frame) wstest.Frame {
+	f.Masked = true
+	f.Key = [4]byte{0x11, 0x22, 0x33, 0x44}
+	return f
+}
+
+// testServerCloses checks that the engine controls the socket it was given:
+// a closing handshake it starts completes, and Conn.Close drops TCP at once.
+func testServerCloses(t *testing.T, setup Setup) {
+	s := start(t, setup, Route{Path: "/c"})
+	c := mustDial(t, s.ws("/c"), nil)
+	c.WriteMessage(websocket.TextMessage, []byte(Bye))
+	if _, _, err := c.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		t.Fatalf("server-initiated close: %v", err)
+	}
+	d := mustDial(t, s.ws("/c"), nil)
+	start := time.Now()
+	d.WriteMessage(websocket.TextMessage, []byte(Drop))
+	_, _, err := d.ReadMessage()
+	if err == nil || websocket.IsCloseError(err, websocket.CloseNormalClosure) || time.Since(start) > 2*time.Second {
+		t.Fatalf("Conn.Close: want the TCP connection dropped at once, got %v after %v", err, time.Since(start))
+	}
+	waitOpen(t, s.engines["/c"], 0)
+}
+
+func waitOpen(t *testing.T, e *wscore.Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for e.Stats().Open != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("open connections: %d, want %d", e.Stats().Open, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// testShutdown shuts the engine down under open connections: each gets 1001,
+// and new handshakes get 503, while the framework keeps serving.
+func testShutdown(t *testing.T, setup Setup) {
+	s := start(t, setup, Route{Path: "/s"})
+	var conns []*websocket.Conn
+	for i := 0; i < 3; i++ {
+		conns = append(conns, mustDial(t, s.ws("/s"), nil))
+	}
+	// The engine registers a connection just after writing its 101, so the
+	// client can be ahead of it; Shutdown only closes registered connections.
+	waitOpen(t, s.engines["/s"], len(conns))
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		done <- s.engines["/s"].Shutdown(ctx)
+	}()
+	for i, c := range conns {
+		_, _, err := c.ReadMessage()
+		if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+			t.Errorf("connection %d: %v, want close 1001", i, err)
+		}
+		c.Close() // gorilla does not answer the close frame itself
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	waitOpen(t, s.engines["/s"], 0)
+	wantRefused(t, s.ws("/s"), nil, http.StatusServiceUnavailable, "shutting down")
 }
