@@ -69,3 +69,5 @@ func serve(t testing.TB, app *fiber.App) string {
 }
 
 func TestAdapter(t *testing.T) { adaptertest.Run(t, setup) }
+
+func TestBrowser(t *testing.T) { adaptertest.RunBrowser(t, setup) }

@@ -70,3 +70,5 @@ func serve(t testing.TB, h http.Handler) string {
 }
 
 func TestAdapter(t *testing.T) { adaptertest.Run(t, setup) }
+
+func TestBrowser(t *testing.T) { adaptertest.RunBrowser(t, setup) }

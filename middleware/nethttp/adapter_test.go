@@ -61,3 +61,5 @@ func serve(t testing.TB, hs *http.Server, wrap func(net.Listener) net.Listener) 
 }
 
 func TestAdapter(t *testing.T) { adaptertest.Run(t, setup) }
+
+func TestBrowser(t *testing.T) { adaptertest.RunBrowser(t, setup) }
