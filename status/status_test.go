@@ -97,7 +97,7 @@ func TestCSPAllowsExactlyTheInlineAssets(t *testing.T) {
 	body := string(resp.Body)
 	csp := resp.Header.Get("Content-Security-Policy")
 	for _, tag := range []string{"style", "script"} {
-		m := regexp.MustCompile(`(?s)<` + tag + `>(.*?)</` + tag + `>`).FindAllStringSubmatch(body, -1)
+		m := regexp.MustCompile(`(?s)<`+tag+`>(.*?)</`+tag+`>`).FindAllStringSubmatch(body, -1)
 		if len(m) != 1 {
 			t.Fatalf("want one inline <%s>, found %d", tag, len(m))
 		}

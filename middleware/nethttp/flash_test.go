@@ -147,4 +147,3 @@ func TestNewHTTPServerTimeouts(t *testing.T) {
 		}
 	}
 }
-
