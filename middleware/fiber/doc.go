@@ -1,0 +1,42 @@
+// Package wsfiber serves wsplug WebSocket routes on fiber v2, through
+// fasthttp's connection hijack.
+//
+// A route is one *wscore.Server. The handler form answers its path: an
+// upgrade goes through the engine's checks (400, 426, 403, 503, OnConnect) to
+// 101; a plain GET gets the status page (JSON when Accept prefers it), or 426
+// with Options.DisableWebStatus. The middleware form passes every request that
+// is not an upgrade on with c.Next(). A refused handshake is returned as
+// *fiber.Error (status and reason), so the app's ErrorHandler renders it.
+//
+// fasthttp reuses its request context once the handler returns, so the
+// adapter copies everything the connection may use first: method, URI,
+// headers (canonical keys), remote address (the TCP peer; X-Forwarded-For is
+// the engine's business, per Options.TrustXForwardedFor), TLS, route
+// parameters (ConnectionRequest.Params) and Locals with string keys
+// (ConnectionRequest.Values). The engine then gets the socket itself and the
+// bytes fasthttp had already read, and the connection runs in fasthttp's
+// hijack goroutine, which ends with it.
+//
+// # Signatures
+//
+//	func New(config ...Config) fiber.Handler            // handler form; panics on a bad Config
+//	func NewMiddleware(config ...Config) fiber.Handler  // middleware form; panics on a bad Config
+//	func NewRoute(cfg Config) (*Route, error)           // the error-returning form
+//	func (rt *Route) Handler() fiber.Handler
+//	func (rt *Route) Middleware() fiber.Handler
+//	func (rt *Route) Server() *wscore.Server            // Shutdown, Stats
+//	func IsWebSocketUpgrade(c *fiber.Ctx) bool
+//	func Status(s *wscore.Server, route string) fiber.Handler
+//
+// # Config
+//
+//	| Field   | Type                         | Default | Meaning                                        |
+//	|---------|------------------------------|---------|------------------------------------------------|
+//	| Next    | func(*fiber.Ctx) bool        | nil     | skip the route when true (c.Next())            |
+//	| Factory | wscore.ServerProtocolFactory | —       | makes each connection's protocol (required unless Server) |
+//	| Options | wscore.Options               | zero    | the route's options; ignored with Server       |
+//	| Server  | *wscore.Server               | nil     | serve this engine instead of building one      |
+//
+// fiber's Shutdown does not wait for hijacked connections; call the route's
+// Server().Shutdown too.
+package wsfiber
