@@ -3,7 +3,6 @@ package wscore
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -23,13 +22,10 @@ func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	conn, brw, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		h.Cancel()
+	if err := h.Hijack(w); err != nil {
 		http.Error(w, "websocket: connection cannot be taken over", http.StatusInternalServerError)
-		return fmt.Errorf("wscore: hijack failed: %w", err)
+		return err
 	}
-	go h.Serve(conn, brw.Reader)
 	return nil
 }
 
