@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 )
@@ -207,8 +208,8 @@ func (h *clientHandshake) exchange(nc net.Conn, o *ClientOptions) (*bufio.Reader
 // cancellation when ctx ended it, the URL otherwise. Handshake errors speak
 // for themselves.
 func (h *clientHandshake) wrap(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("wscore: dial %s: %w", h.url.Redacted(), context.Cause(ctx))
+	if cause := ctxCause(ctx, err); cause != nil {
+		return fmt.Errorf("wscore: dial %s: %w", h.url.Redacted(), cause)
 	}
 	if he, ok := err.(*HandshakeError); ok {
 		return he
@@ -256,6 +257,21 @@ func callClientConnect(p ClientProtocol, resp *ConnectionResponse) (err error) {
 		}
 	}()
 	return p.OnConnect(resp)
+}
+
+// ctxCause returns ctx's cause when ctx ended the operation that failed with
+// err, nil otherwise. A connection's deadline is ctx's, so the I/O timeout can
+// fire a moment before ctx's own timer: then ctx is waited for.
+func ctxCause(ctx context.Context, err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+			<-ctx.Done()
+		}
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
 }
 
 // watchConn makes ctx govern nc's I/O: its deadline becomes nc's, and its

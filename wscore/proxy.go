@@ -73,8 +73,9 @@ func dialHTTPProxy(ctx context.Context, dial dialFunc, pu *url.URL, target strin
 	}
 	stop := watchConn(ctx, nc)
 	conn, err := connectTunnel(nc, pu, target)
-	if stop(); ctx.Err() != nil {
-		err = context.Cause(ctx)
+	stop()
+	if cause := ctxCause(ctx, err); cause != nil {
+		err = cause
 	}
 	if err != nil {
 		nc.Close()
