@@ -156,7 +156,7 @@ type ClientOptions struct {
 // not set them.
 var reservedRequestHeaders = map[string]bool{
 	"Host": true, "Upgrade": true, "Connection": true,
-	"Sec-Websocket-Key": true, "Sec-Websocket-Version": true,
+	"Sec-Websocket-Key": true, "Sec-Websocket-Version": true, "Sec-Websocket-Accept": true,
 	"Sec-Websocket-Protocol": true, "Sec-Websocket-Extensions": true,
 	"Sec-Websocket-Origin": true, "Origin": true,
 	"Content-Length": true, "Transfer-Encoding": true,

@@ -95,6 +95,16 @@ func TestClientEcho(t *testing.T) {
 		}
 	}
 	if err := c.SendClose(CloseNormal, "bye"); err != nil {
+		select {
+		case ci := <-p.closed:
+			t.Logf("client OnClose: %+v", ci)
+		default:
+		}
+		select {
+		case ci := <-ss.closed:
+			t.Logf("server OnClose: %+v", ci)
+		default:
+		}
 		t.Fatal(err)
 	}
 	if ci := p.nextClose(t, 5*time.Second); !ci.wasClean || ci.code != CloseNormal {

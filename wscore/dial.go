@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 )
@@ -208,7 +207,7 @@ func (h *clientHandshake) exchange(nc net.Conn, o *ClientOptions) (*bufio.Reader
 // cancellation when ctx ended it, the URL otherwise. Handshake errors speak
 // for themselves.
 func (h *clientHandshake) wrap(ctx context.Context, err error) error {
-	if cause := ctxCause(ctx, err); cause != nil {
+	if cause := ctxCause(ctx); cause != nil {
 		return fmt.Errorf("wscore: dial %s: %w", h.url.Redacted(), cause)
 	}
 	if he, ok := err.(*HandshakeError); ok {
@@ -259,14 +258,14 @@ func callClientConnect(p ClientProtocol, resp *ConnectionResponse) (err error) {
 	return p.OnConnect(resp)
 }
 
-// ctxCause returns ctx's cause when ctx ended the operation that failed with
-// err, nil otherwise. A connection's deadline is ctx's, so the I/O timeout can
-// fire a moment before ctx's own timer: then ctx is waited for.
-func ctxCause(ctx context.Context, err error) error {
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
-			<-ctx.Done()
-		}
+// ctxCause returns ctx's cause when ctx ended the operation that failed, nil
+// otherwise. A connection's deadline is ctx's, so the I/O timeout can fire a
+// moment before ctx's own timer, and it can surface as another error (a
+// response line cut short by the timeout parses as a malformed one): any
+// failure at or after ctx's deadline is the deadline's.
+func ctxCause(ctx context.Context) error {
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		<-ctx.Done()
 	}
 	if ctx.Err() != nil {
 		return context.Cause(ctx)

@@ -74,7 +74,7 @@ func dialHTTPProxy(ctx context.Context, dial dialFunc, pu *url.URL, target strin
 	stop := watchConn(ctx, nc)
 	conn, err := connectTunnel(nc, pu, target)
 	stop()
-	if cause := ctxCause(ctx, err); cause != nil {
+	if cause := ctxCause(ctx); cause != nil {
 		err = cause
 	}
 	if err != nil {
