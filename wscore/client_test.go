@@ -613,3 +613,42 @@ type openNotifier struct {
 }
 
 func (o *openNotifier) OnOpen(*Conn) { close(o.opened) }
+
+func TestClientIPv6(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	hosts := make(chan string, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		br := bufio.NewReader(conn)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		hosts <- req.Host
+		conn.Write([]byte(response101(req)))
+		fc := frameConn(conn, br)
+		if f, err := fc.ReadFrame(5 * time.Second); err == nil {
+			fc.WriteFrame(wstest.Frame{Fin: true, Op: f.Op, Payload: f.Payload})
+		}
+		fc.WaitClosed(5 * time.Second)
+	}()
+	defer func() { ln.Close(); <-done }()
+	url := "ws://" + ln.Addr().String() + "/"
+	p := newRecClient()
+	c := dialT(t, url, p, nil)
+	if h := <-hosts; h != ln.Addr().String() {
+		t.Fatalf("Host %q, want %q", h, ln.Addr())
+	}
+	clientRoundTrip(t, c, p, 300, true)
+	c.Close()
+}
