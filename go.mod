@@ -8,5 +8,3 @@ require (
 	go.uber.org/goleak v1.3.0
 	golang.org/x/net v0.62.0
 )
-
-require github.com/coder/websocket v1.8.15

@@ -3,17 +3,14 @@ package wscore
 import (
 	"bufio"
 	"bytes"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-)
 
-// autobahnPythonBin is Debian's interpreter, which sees python3-autobahn (the
-// python3 on PATH may be a separate build that does not).
-const autobahnPythonBin = "/usr/bin/python3"
+	"github.com/wsplug/wsplug/internal/wstest"
+)
 
 // stderrBuffer collects a child's stderr for the failure message.
 type stderrBuffer struct {
@@ -39,13 +36,8 @@ func (l *stderrBuffer) String() string {
 // CI=true.
 func startAutobahnEchoServer(t *testing.T, subprotocols string) string {
 	t.Helper()
-	if _, err := os.Stat(autobahnPythonBin); err != nil {
-		skipMissingPeer(t, "Autobahn|Python peer: %s not found", autobahnPythonBin)
-	}
-	if out, err := exec.Command(autobahnPythonBin, "-c", "import autobahn, wsaccel").CombinedOutput(); err != nil {
-		skipMissingPeer(t, "Autobahn|Python peer missing (apt-get install -y python3-autobahn python3-wsaccel): %v: %s", err, out)
-	}
-	cmd := exec.Command(autobahnPythonBin, "../interop/autobahn_echo_server.py", "--subprotocols", subprotocols)
+	wstest.NeedAutobahnPython(t)
+	cmd := exec.Command(wstest.DebianPython, "../interop/autobahn_echo_server.py", "--subprotocols", subprotocols)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -64,7 +63,7 @@ func (p *recClient) OnMessage(c *Conn, payload []byte, isBinary bool) {
 }
 
 func (p *recClient) OnClose(c *Conn, wasClean bool, code int, reason string) {
-	p.closed <- closeInfo{wasClean, code, reason}
+	p.closed <- closeInfo{wasClean: wasClean, code: code, reason: reason}
 }
 
 func (p *recClient) nextMsg(t testing.TB, timeout time.Duration) recMsg {
@@ -204,14 +203,4 @@ func response101(req *http.Request, extra ...string) string {
 // with the test's independent frame code (unmasked frames, as a server sends).
 func frameConn(conn net.Conn, br *bufio.Reader) *wstest.RawClient {
 	return &wstest.RawClient{Conn: conn, BR: br, Unmasked: true}
-}
-
-// skipMissingPeer skips a test whose external peer is missing, unless CI=true
-// demands every peer.
-func skipMissingPeer(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true: "+format, args...)
-	}
-	t.Skipf(format, args...)
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// interopSizes are the message sizes every peer exchanges with our client, in
+// clientInteropSizes are the message sizes every peer exchanges with our client, in
 // both text and binary; the 16 MiB round trip is done once per peer.
-var interopSizes = []int{0, 1, 125, 126, 127, 65535, 65536, 65537, 1 << 20}
+var clientInteropSizes = []int{0, 1, 125, 126, 127, 65535, 65536, 65537, 1 << 20}
 
 const bigMessage = 16 << 20
 
@@ -29,11 +29,13 @@ func runClientInterop(t *testing.T, url string) {
 	}
 	<-p.opened
 	for _, binary := range []bool{false, true} {
-		for _, n := range interopSizes {
+		for _, n := range clientInteropSizes {
 			clientRoundTrip(t, c, p, n, binary)
 		}
 	}
+	bigMessageMu.Lock()
 	clientRoundTrip(t, c, p, bigMessage, false)
+	bigMessageMu.Unlock()
 	if err := c.SendClose(CloseNormal, "done"); err != nil {
 		t.Fatal(err)
 	}

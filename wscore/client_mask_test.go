@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,76 @@ func TestClientAutoFragment(t *testing.T) {
 	}
 	if !bytes.Equal(got, msg) {
 		t.Fatalf("fragments give %q", got)
+	}
+}
+
+// Automatic pings work on the client side too: masked, answered pongs keep
+// the connection, a missing pong ends it.
+func TestClientAutoPing(t *testing.T) {
+	pings := make(chan wstest.Frame, 4)
+	rs := startRawServer(t, func(conn net.Conn, br *bufio.Reader, req *http.Request) {
+		conn.Write([]byte(response101(req)))
+		fc := frameConn(conn, br)
+		for answered := 0; ; answered++ {
+			f, err := fc.ReadFrame(5 * time.Second)
+			if err != nil || f.Op != wstest.OpPing {
+				return
+			}
+			pings <- f
+			if answered < 2 { // answer two pings, then go silent
+				fc.WriteFrame(wstest.Pong(f.Payload))
+			}
+		}
+	})
+	p := newRecClient()
+	start := time.Now()
+	dialT(t, rs.URL, p, &ClientOptions{AutoPingInterval: 50 * time.Millisecond, AutoPingTimeout: 200 * time.Millisecond, AutoPingSize: 8})
+	for i := 0; i < 3; i++ {
+		select {
+		case f := <-pings:
+			if !f.Masked || len(f.Payload) != 8 {
+				t.Fatalf("ping %d: masked %v, %d bytes", i, f.Masked, len(f.Payload))
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("ping %d never came", i)
+		}
+	}
+	ci := p.nextClose(t, 5*time.Second)
+	if ci.wasClean || !strings.Contains(ci.reason, "auto-ping timeout") {
+		t.Fatalf("OnClose %+v, want the auto-ping timeout", ci)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("ended after %v", d)
+	}
+}
+
+// Streamed and prepared messages are masked on a client as well.
+func TestClientMasksStreamAndPrepared(t *testing.T) {
+	msg := clientPayload(10000, true)
+	frames := wireFrames(t, 4, &ClientOptions{AutoFragmentSize: 4096}, func(c *Conn) {
+		w, err := c.NextWriter(true)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		w.Write(msg)
+		w.Close()
+		c.SendPreparedMessage(NewPreparedMessage([]byte("prepared"), false))
+	})
+	var streamed []byte
+	for i, f := range frames {
+		if !f.Masked {
+			t.Errorf("frame %d (opcode %d) is not masked", i, f.Op)
+		}
+		if i < len(frames)-1 {
+			streamed = append(streamed, f.Payload...)
+		}
+	}
+	last := frames[len(frames)-1]
+	if last.Op != wstest.OpText || string(last.Payload) != "prepared" {
+		t.Errorf("prepared message frame %+v", last)
+	}
+	if !bytes.Equal(streamed, msg) {
+		t.Errorf("streamed fragments give %d bytes, not the message", len(streamed))
 	}
 }

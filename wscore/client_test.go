@@ -42,7 +42,7 @@ func (p *scriptServer) OnMessage(c *Conn, payload []byte, isBinary bool) {
 
 func (p *scriptServer) OnClose(c *Conn, wasClean bool, code int, reason string) {
 	select {
-	case p.closed <- closeInfo{wasClean, code, reason}:
+	case p.closed <- closeInfo{wasClean: wasClean, code: code, reason: reason}:
 	default:
 	}
 }
@@ -569,7 +569,7 @@ func TestDialAndServeCancel(t *testing.T) {
 	done := make(chan CloseStatus, 1)
 	go func() {
 		st, err := DialAndServe(ctx, ss.URL, func() ClientProtocol {
-			return &openNotifier{opened: opened}
+			return &clientOpenNotifier{opened: opened}
 		}, nil)
 		if err != nil {
 			t.Error(err)
@@ -607,12 +607,12 @@ func (h *helloClient) OnMessage(c *Conn, payload []byte, isBinary bool) {
 	c.SendClose(CloseNormal, "")
 }
 
-type openNotifier struct {
+type clientOpenNotifier struct {
 	BaseClientProtocol
 	opened chan struct{}
 }
 
-func (o *openNotifier) OnOpen(*Conn) { close(o.opened) }
+func (o *clientOpenNotifier) OnOpen(*Conn) { close(o.opened) }
 
 func TestClientIPv6(t *testing.T) {
 	ln, err := net.Listen("tcp", "[::1]:0")
