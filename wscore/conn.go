@@ -21,7 +21,8 @@ type Conn struct {
 	server   *Server
 	isClient bool
 
-	req         *ConnectionRequest // server side
+	req         *ConnectionRequest  // server side
+	resp        *ConnectionResponse // client side
 	subprotocol string
 	extensions  string
 	version     int
@@ -224,6 +225,10 @@ func (c *Conn) Version() int { return c.version }
 
 // Request is the client's opening handshake (server side; nil on a client).
 func (c *Conn) Request() *ConnectionRequest { return c.req }
+
+// Response is the server's answer to the opening handshake (client side; nil
+// on a server).
+func (c *Conn) Response() *ConnectionResponse { return c.resp }
 
 // RequestHeader returns the request's headers (server side; nil on a client).
 func (c *Conn) RequestHeader() http.Header {

@@ -88,4 +88,21 @@
 // the connection at once. Server.Shutdown closes every connection of a route
 // with 1001 and waits for them, which http.Server.Shutdown cannot do for
 // hijacked connections.
+//
+// # Clients
+//
+// Dial opens a connection to a ws:// or wss:// URL with a ClientProtocol,
+// Autobahn's WebSocketClientProtocol: the same OnOpen, OnMessage and OnClose,
+// and OnConnect(*ConnectionResponse), which sees the server's accepted answer
+// (subprotocol, headers) and may refuse it. Dial returns once the opening
+// handshake is done; DialAndServe also waits for the connection's end. A
+// failed handshake is a *HandshakeError: errors.Is tells the kind (ErrBadStatus,
+// ErrBadAccept, ErrBadSubprotocol, ...) and errors.As gives the status, headers
+// and the first bytes of the body, so a 403 says why. ClientOptions adds to the
+// common options the request (Header, Origin, Subprotocols, a cookie Jar), the
+// transport (TLSConfig, NetDialContext) and proxies: HTTP_PROXY, HTTPS_PROXY and
+// NO_PROXY are honoured as net/http does, and Proxy may name an http://,
+// https:// (CONNECT) or socks5:// proxy. Client frames are masked with keys
+// from crypto/rand; after the closing handshake the client waits
+// ServerConnectionDropTimeout (1 s) for the server to close TCP.
 package wscore

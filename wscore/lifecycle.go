@@ -104,7 +104,11 @@ func (c *Conn) lingerClose() {
 // awaitDrop is the client's last step of a closing handshake: wait for the
 // server to close TCP, then close it ourselves.
 func (c *Conn) awaitDrop() {
-	c.conn.SetReadDeadline(time.Now().Add(c.cfg.dropTimeout))
+	if d := c.cfg.dropTimeout; d > 0 {
+		c.conn.SetReadDeadline(time.Now().Add(d))
+	} else {
+		c.conn.SetReadDeadline(time.Time{}) // ServerConnectionDropTimeout -1: no limit
+	}
 	var buf [512]byte
 	for {
 		if _, err := c.conn.Read(buf[:]); err != nil {

@@ -186,12 +186,16 @@ func (w *writer) flushLocked(hdr, payload []byte) error {
 		w.pool.put(pending)
 	}
 	w.flush = false
-	if err != nil && w.err == nil {
-		w.err = err
-	} else if err == nil {
+	if err == nil {
+		// Written: a failure recorded meanwhile (the connection ended right
+		// after this write) does not concern these frames.
 		w.written = upto
+	} else {
+		if w.err == nil {
+			w.err = err
+		}
+		err = w.err
 	}
-	err = w.err
 	w.cond.Broadcast()
 	w.mu.Unlock()
 	if err != nil {

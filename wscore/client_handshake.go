@@ -1,0 +1,251 @@
+package wscore
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// maxResponseHead bounds the status line and headers of a handshake response
+// (and of a proxy's CONNECT answer): a hostile server cannot make the client
+// buffer more.
+const maxResponseHead = 64 << 10
+
+// clientHandshake is one opening handshake from the client side: the request
+// it sends and what the response must satisfy.
+type clientHandshake struct {
+	url       *url.URL // ws:// or wss://
+	httpURL   *url.URL // the same with http:// or https://, for cookie jars and proxies
+	key       string   // Sec-WebSocket-Key
+	version   int
+	protocols []string // offered subprotocols
+	// COMPRESSION: the permessage-deflate offers (ClientOptions.
+	// PerMessageCompressionOffers) are kept here, for the request header and
+	// for checking the response.
+}
+
+// parseDialURL checks a ws:// or wss:// URL (RFC 6455 section 3): a known
+// scheme, a host, a valid port and no fragment.
+func parseDialURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("wscore: bad URL %q: %w", raw, err)
+	}
+	switch u.Scheme {
+	case "ws", "wss":
+	case "":
+		return nil, fmt.Errorf("wscore: bad URL %q: no scheme (want ws:// or wss://)", raw)
+	default:
+		return nil, fmt.Errorf("wscore: bad URL %q: scheme %q is not ws or wss", raw, u.Scheme)
+	}
+	if u.Opaque != "" {
+		return nil, fmt.Errorf("wscore: bad URL %q: want %s://host/path", raw, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("wscore: bad URL %q: no host", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("wscore: bad URL %q: port %q is not 1-65535", raw, p)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return nil, fmt.Errorf("wscore: bad URL %q: empty port", raw)
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return nil, fmt.Errorf("wscore: bad URL %q: a WebSocket URL has no fragment", raw)
+	}
+	return u, nil
+}
+
+// hostPort is the address to connect to: the URL's host with the scheme's
+// default port made explicit.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "wss" || u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+func newClientHandshake(u *url.URL, o *ClientOptions) *clientHandshake {
+	hu := *u
+	hu.User = nil
+	hu.Scheme = "http"
+	if u.Scheme == "wss" {
+		hu.Scheme = "https"
+	}
+	var k [16]byte
+	rand.Read(k[:])
+	return &clientHandshake{
+		url:       u,
+		httpURL:   &hu,
+		key:       base64.StdEncoding.EncodeToString(k[:]),
+		version:   o.version(),
+		protocols: o.Subprotocols,
+	}
+}
+
+// appendRequest writes the opening handshake request (RFC 6455 section 4.1).
+// Options were validated, so no value can break the request's structure.
+func (h *clientHandshake) appendRequest(dst []byte, o *ClientOptions, cookies []*http.Cookie) []byte {
+	header := func(name, value string) {
+		dst = append(dst, name...)
+		dst = append(dst, ": "...)
+		dst = append(dst, value...)
+		dst = append(dst, "\r\n"...)
+	}
+	dst = append(dst, "GET "...)
+	dst = append(dst, h.url.RequestURI()...)
+	dst = append(dst, " HTTP/1.1\r\n"...)
+	header("Host", h.url.Host)
+	header("Upgrade", "websocket")
+	header("Connection", "Upgrade")
+	header("Sec-WebSocket-Key", h.key)
+	header("Sec-WebSocket-Version", strconv.Itoa(h.version))
+	if o.Origin != "" {
+		if h.version == 8 {
+			header("Sec-WebSocket-Origin", o.Origin)
+		} else {
+			header("Origin", o.Origin)
+		}
+	}
+	if len(h.protocols) > 0 {
+		header("Sec-WebSocket-Protocol", strings.Join(h.protocols, ", "))
+	}
+	// COMPRESSION: write "Sec-WebSocket-Extensions" with the offers of
+	// ClientOptions.PerMessageCompressionOffers here.
+	if !hasHeader(o.Header, "User-Agent") {
+		header("User-Agent", userAgent())
+	}
+	if h.url.User != nil && !hasHeader(o.Header, "Authorization") {
+		pass, _ := h.url.User.Password()
+		header("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(h.url.User.Username()+":"+pass)))
+	}
+	if len(cookies) > 0 {
+		var b strings.Builder
+		for i, c := range cookies {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(c.Name)
+			b.WriteByte('=')
+			b.WriteString(c.Value)
+		}
+		if v := b.String(); validHeaderValue(v) {
+			header("Cookie", v)
+		}
+	}
+	for k, vs := range o.Header {
+		for _, v := range vs {
+			header(k, v)
+		}
+	}
+	return append(dst, "\r\n"...)
+}
+
+// readResponseHead reads a response head from br, which must read from an
+// io.LimitedReader of maxResponseHead bytes (lr), so an endless head ends in
+// an error instead of in memory.
+func readResponseHead(br *bufio.Reader, lr *io.LimitedReader, req *http.Request) (*http.Response, error) {
+	resp, err := http.ReadResponse(br, req)
+	if err == nil {
+		return resp, nil
+	}
+	if lr != nil && lr.N <= 0 {
+		return nil, handshakeError(ErrBadResponse, nil, "response head exceeds %d bytes", maxResponseHead)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("connection closed before a complete response: %w", io.ErrUnexpectedEOF)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return nil, err // an I/O error (timeout, reset): not the server's format
+	}
+	return nil, handshakeError(ErrBadResponse, nil, "%v", err)
+}
+
+// readBodyPrefix keeps the first bytes of a refused response's body for the
+// error; a read error just ends the prefix.
+func readBodyPrefix(resp *http.Response) []byte {
+	if resp.Body == nil {
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBodyPrefix))
+	return b
+}
+
+// check validates the server's response (RFC 6455 section 4.1, the client's
+// requirements on the server's handshake) and describes the connection it
+// opens. It is pure, so it can be fuzzed.
+func (h *clientHandshake) check(resp *http.Response) (*ConnectionResponse, error) {
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		return nil, handshakeError(ErrBadStatus, resp, "")
+	}
+	if !resp.ProtoAtLeast(1, 1) {
+		return nil, handshakeError(ErrBadResponse, resp, "101 response over %s", resp.Proto)
+	}
+	hd := resp.Header
+	if !headerHasToken(hd, "Upgrade", "websocket") {
+		return nil, handshakeError(ErrBadUpgrade, resp, "Upgrade is %q, want websocket", strings.Join(hd["Upgrade"], ", "))
+	}
+	if !headerHasToken(hd, "Connection", "upgrade") {
+		return nil, handshakeError(ErrBadUpgrade, resp, "Connection is %q, want Upgrade", strings.Join(hd["Connection"], ", "))
+	}
+	switch accepts := hd["Sec-Websocket-Accept"]; {
+	case len(accepts) == 0:
+		return nil, handshakeError(ErrBadAccept, resp, "header missing")
+	case len(accepts) > 1:
+		return nil, handshakeError(ErrBadAccept, resp, "header sent %d times", len(accepts))
+	case strings.TrimSpace(accepts[0]) != AcceptKey(h.key):
+		return nil, handshakeError(ErrBadAccept, resp, "got %q, want %q", accepts[0], AcceptKey(h.key))
+	}
+
+	sub := ""
+	protos, ok := headerTokens(hd, "Sec-Websocket-Protocol")
+	switch {
+	case !ok:
+		return nil, handshakeError(ErrBadSubprotocol, resp, "malformed Sec-WebSocket-Protocol %q", strings.Join(hd["Sec-Websocket-Protocol"], ", "))
+	case len(protos) > 1:
+		return nil, handshakeError(ErrBadSubprotocol, resp, "server chose %d subprotocols (%s)", len(protos), strings.Join(protos, ", "))
+	case len(protos) == 1:
+		sub = protos[0]
+		if !slices.Contains(h.protocols, sub) {
+			if len(h.protocols) == 0 {
+				return nil, handshakeError(ErrBadSubprotocol, resp, "server chose %q, none was offered", sub)
+			}
+			return nil, handshakeError(ErrBadSubprotocol, resp, "server chose %q, offered: %s", sub, strings.Join(h.protocols, ", "))
+		}
+	}
+
+	exts, err := ParseExtensions(hd)
+	if err != nil {
+		return nil, handshakeError(ErrBadExtension, resp, "%v: %q", err, strings.Join(hd["Sec-Websocket-Extensions"], ", "))
+	}
+	// COMPRESSION: a permessage-deflate answer is checked here against the
+	// offers (parameters the client allowed, window bits in range, at most one
+	// answer) and handed to ClientOptions.PerMessageCompressionAccept; every
+	// other extension, or any extension when nothing was offered, is refused.
+	if len(exts) > 0 {
+		return nil, handshakeError(ErrBadExtension, resp, "server answered %q, no extension was offered", exts[0].String())
+	}
+
+	return &ConnectionResponse{
+		URL:         h.url.Redacted(),
+		Header:      hd,
+		Version:     h.version,
+		Subprotocol: sub,
+		Extensions:  exts,
+	}, nil
+}
