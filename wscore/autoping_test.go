@@ -35,7 +35,7 @@ func TestAutoPingTimeoutDropsSilentPeer(t *testing.T) {
 // A peer that answers every ping with the same payload stays connected.
 func TestAutoPingAnsweredKeepsConnection(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, Options{AutoPingInterval: 50 * time.Millisecond, AutoPingTimeout: 100 * time.Millisecond})
+	ts := startServer(t, Options{AutoPingInterval: 50 * time.Millisecond, AutoPingTimeout: time.Second})
 	c := dialRaw(t, ts)
 	var payloads [][]byte
 	deadline := time.Now().Add(600 * time.Millisecond)
@@ -97,7 +97,7 @@ func TestAutoPingMatchingAndTraffic(t *testing.T) {
 	})
 	t.Run("traffic keeps it alive", func(t *testing.T) {
 		t.Parallel()
-		ts := startServer(t, Options{AutoPingInterval: 50 * time.Millisecond, AutoPingTimeout: 100 * time.Millisecond})
+		ts := startServer(t, Options{AutoPingInterval: 50 * time.Millisecond, AutoPingTimeout: time.Second})
 		c := dialRaw(t, ts)
 		stop := time.Now().Add(500 * time.Millisecond)
 		for time.Now().Before(stop) {
