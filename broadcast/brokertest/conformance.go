@@ -305,6 +305,15 @@ func testConcurrent(t *testing.T, h Harness) {
 	}
 }
 
+// RunRecovery runs only the recovery check of Run, for a harness whose Fault
+// is another kind of outage.
+func RunRecovery(t *testing.T, h Harness) {
+	if h.Timeout == 0 {
+		h.Timeout = 10 * time.Second
+	}
+	testRecovery(t, h)
+}
+
 func testRecovery(t *testing.T, h Harness) {
 	a, b := startNode(t, h), startNode(t, h)
 	mustSubscribe(t, a, "survives")
