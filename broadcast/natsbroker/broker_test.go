@@ -1,0 +1,38 @@
+package natsbroker
+
+import (
+	"time"
+
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/wsplug/wsplug/broadcast"
+	"github.com/wsplug/wsplug/broadcast/brokertest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func harness(s *natsServer) brokertest.Harness {
+	url := s.URL()
+	return brokertest.Harness{
+		NewBroker: func(t testing.TB) broadcast.Broker {
+			b, err := Dial(url, Options{ReconnectWait: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		},
+		Fault: func(testing.TB) { s.restart() },
+	}
+}
+
+func TestConformance(t *testing.T) {
+	brokertest.Run(t, harness(startNATS(t)))
+}
+
+func TestNodes(t *testing.T) {
+	brokertest.RunNodes(t, harness(startNATS(t)).NewBroker)
+}
