@@ -9,13 +9,14 @@ import (
 
 	"github.com/wsplug/wsplug/broadcast"
 	"github.com/wsplug/wsplug/broadcast/brokertest"
+	"github.com/wsplug/wsplug/broadcast/natsbroker/natstest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-func harness(s *natsServer) brokertest.Harness {
+func harness(s *natstest.Server) brokertest.Harness {
 	url := s.URL()
 	return brokertest.Harness{
 		NewBroker: func(t testing.TB) broadcast.Broker {
@@ -25,14 +26,14 @@ func harness(s *natsServer) brokertest.Harness {
 			}
 			return b
 		},
-		Fault: func(testing.TB) { s.restart() },
+		Fault: func(testing.TB) { s.Restart() },
 	}
 }
 
 func TestConformance(t *testing.T) {
-	brokertest.Run(t, harness(startNATS(t)))
+	brokertest.Run(t, harness(natstest.Start(t)))
 }
 
 func TestNodes(t *testing.T) {
-	brokertest.RunNodes(t, harness(startNATS(t)).NewBroker)
+	brokertest.RunNodes(t, harness(natstest.Start(t)).NewBroker)
 }

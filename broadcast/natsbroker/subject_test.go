@@ -1,6 +1,8 @@
 package natsbroker
 
 import (
+	"github.com/wsplug/wsplug/broadcast/natsbroker/natstest"
+
 	"strings"
 	"testing"
 )
@@ -60,7 +62,7 @@ func TestUnescapeRejects(t *testing.T) {
 }
 
 func TestOptionErrors(t *testing.T) {
-	s := startNATS(t)
+	s := natstest.Start(t)
 	for _, p := range []string{"a.*", "a.>", ".a", "a.", "a..b", "a b"} {
 		if b, err := Dial(s.URL(), Options{Prefix: p}); err == nil {
 			b.Close()

@@ -9,13 +9,14 @@ import (
 
 	"github.com/wsplug/wsplug/broadcast"
 	"github.com/wsplug/wsplug/broadcast/brokertest"
+	"github.com/wsplug/wsplug/broadcast/redisbroker/redistest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-func harness(s *redisServer, opts Options) brokertest.Harness {
+func harness(s *redistest.Server, opts Options) brokertest.Harness {
 	return brokertest.Harness{
 		NewBroker: func(t testing.TB) broadcast.Broker {
 			b, err := Dial(s.URL(), opts)
@@ -24,25 +25,25 @@ func harness(s *redisServer, opts Options) brokertest.Harness {
 			}
 			return b
 		},
-		Fault: func(t testing.TB) { s.killPubSub(t) },
+		Fault: func(t testing.TB) { s.KillPubSub(t) },
 	}
 }
 
 func TestConformance(t *testing.T) {
-	s := startRedis(t)
+	s := redistest.Start(t)
 	brokertest.Run(t, harness(s, Options{}))
 }
 
 func TestConformanceSharded(t *testing.T) {
-	s := startRedis(t)
+	s := redistest.Start(t)
 	brokertest.Run(t, harness(s, Options{Sharded: true}))
 }
 
 // A full outage: the server goes away and comes back on the same port.
 func TestConformanceRestart(t *testing.T) {
-	s := startRedis(t)
+	s := redistest.Start(t)
 	h := harness(s, Options{})
-	h.Fault = func(testing.TB) { s.restart() }
+	h.Fault = func(testing.TB) { s.Restart() }
 	t.Run("Recovery", func(t *testing.T) {
 		// Only the recovery check is of interest here.
 		brokertest.RunRecovery(t, h)
@@ -50,18 +51,18 @@ func TestConformanceRestart(t *testing.T) {
 }
 
 func TestNodes(t *testing.T) {
-	s := startRedis(t)
+	s := redistest.Start(t)
 	brokertest.RunNodes(t, harness(s, Options{}).NewBroker)
 }
 
 func TestNodesSharded(t *testing.T) {
-	s := startRedis(t)
+	s := redistest.Start(t)
 	brokertest.RunNodes(t, harness(s, Options{Sharded: true}).NewBroker)
 }
 
 // The sharded mode really uses sharded channels, and the prefix names them.
 func TestShardedChannels(t *testing.T) {
-	s := startRedis(t)
+	s := redistest.Start(t)
 	for _, sharded := range []bool{false, true} {
 		b, err := Dial(s.URL(), Options{Sharded: sharded, Prefix: "app:"})
 		if err != nil {
@@ -75,7 +76,7 @@ func TestShardedChannels(t *testing.T) {
 		if err := b.Subscribe(ctx, "room"); err != nil {
 			t.Fatal(err)
 		}
-		c := s.client()
+		c := s.Client()
 		plain, _ := c.Do(ctx, "PUBSUB", "CHANNELS").StringSlice()
 		shard, _ := c.Do(ctx, "PUBSUB", "SHARDCHANNELS").StringSlice()
 		c.Close()

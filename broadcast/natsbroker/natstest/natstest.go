@@ -1,4 +1,7 @@
-package natsbroker
+// Package natstest runs a nats-server embedded in the test process
+// (github.com/nats-io/nats-server/v2) on a loopback port, and can restart it
+// on the same port to test reconnection.
+package natstest
 
 import (
 	"net"
@@ -8,23 +11,24 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// natsServer is a nats-server embedded in the test process on a loopback
+// Server is a nats-server embedded in the test process on a loopback
 // port, which can be restarted on the same port.
-type natsServer struct {
+type Server struct {
 	t    testing.TB
 	srv  *server.Server
 	port int
 }
 
-func startNATS(t testing.TB) *natsServer {
+// Start starts a server; the test's cleanup shuts it down.
+func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &natsServer{t: t, port: -1}
-	s.start()
-	t.Cleanup(s.stop)
+	s := &Server{t: t, port: -1}
+	s.startServer()
+	t.Cleanup(s.Stop)
 	return s
 }
 
-func (s *natsServer) start() {
+func (s *Server) startServer() {
 	s.t.Helper()
 	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: s.port, NoLog: true, NoSigs: true})
 	if err != nil {
@@ -39,7 +43,8 @@ func (s *natsServer) start() {
 	s.port = srv.Addr().(*net.TCPAddr).Port
 }
 
-func (s *natsServer) stop() {
+// Stop shuts the server down.
+func (s *Server) Stop() {
 	if s.srv != nil {
 		s.srv.Shutdown()
 		s.srv.WaitForShutdown()
@@ -47,13 +52,14 @@ func (s *natsServer) stop() {
 	}
 }
 
-// restart shuts the server down, so every client loses its connection, and
+// Restart shuts the server down, so every client loses its connection, and
 // starts a new one on the same port.
-func (s *natsServer) restart() {
+func (s *Server) Restart() {
 	s.t.Helper()
-	s.stop()
+	s.Stop()
 	time.Sleep(100 * time.Millisecond) // the clients notice the outage
-	s.start()
+	s.startServer()
 }
 
-func (s *natsServer) URL() string { return s.srv.ClientURL() }
+// URL is the server's nats:// URL.
+func (s *Server) URL() string { return s.srv.ClientURL() }

@@ -1,4 +1,8 @@
-package redisbroker
+// Package redistest starts a real redis-server for tests: Debian's
+// /usr/bin/redis-server on a free loopback port with persistence off, killed
+// by its PID when the test ends. A test skips with a message when it is not
+// installed, and fails under CI=true.
+package redistest
 
 import (
 	"bytes"
@@ -20,9 +24,9 @@ import (
 // redisServerPath is Debian's redis-server (package redis-server).
 const redisServerPath = "/usr/bin/redis-server"
 
-// redisServer is a redis-server this test started on a loopback port, with
+// Server is a redis-server this test started on a loopback port, with
 // persistence off; it is killed by PID when the test ends.
-type redisServer struct {
+type Server struct {
 	t    testing.TB
 	Addr string
 	port int
@@ -30,16 +34,16 @@ type redisServer struct {
 	log  *bytes.Buffer
 }
 
-// startRedis starts a redis-server on a free loopback port, or skips the test
+// Start starts a redis-server on a free loopback port, or skips the test
 // when it is not installed (fails under CI=true).
-func startRedis(t testing.TB) *redisServer {
+func Start(t testing.TB) *Server {
 	t.Helper()
 	_, err := os.Stat(redisServerPath)
 	wstest.NeedPeer(t, err == nil, "redis-server (Debian redis-server)", "apt-get install -y redis-server")
-	s := &redisServer{t: t, port: freePort(t)}
+	s := &Server{t: t, port: freePort(t)}
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
-	s.start()
-	t.Cleanup(s.stop)
+	s.startProcess()
+	t.Cleanup(s.Stop)
 	return s
 }
 
@@ -53,7 +57,7 @@ func freePort(t testing.TB) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func (s *redisServer) start() {
+func (s *Server) startProcess() {
 	s.t.Helper()
 	s.log = &bytes.Buffer{}
 	s.cmd = exec.Command(redisServerPath,
@@ -64,7 +68,7 @@ func (s *redisServer) start() {
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("starting redis-server: %v", err)
 	}
-	c := s.client()
+	c := s.Client()
 	defer c.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -75,15 +79,15 @@ func (s *redisServer) start() {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.stop()
+			s.Stop()
 			s.t.Fatalf("redis-server on %s did not answer: %v\n%s", s.Addr, err, s.log)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// stop kills this server's process (by its PID) and waits for it.
-func (s *redisServer) stop() {
+// Stop kills this server's process (by its PID) and waits for it.
+func (s *Server) Stop() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
@@ -92,17 +96,18 @@ func (s *redisServer) stop() {
 	s.cmd = nil
 }
 
-// restart stops the server and starts it again on the same port.
-func (s *redisServer) restart() {
+// Restart stops the server and starts it again on the same port.
+func (s *Server) Restart() {
 	s.t.Helper()
-	s.stop()
-	s.start()
+	s.Stop()
+	s.startProcess()
 }
 
-func (s *redisServer) URL() string { return "redis://" + s.Addr }
+// URL is the server's redis:// URL.
+func (s *Server) URL() string { return "redis://" + s.Addr }
 
-// client is a plain go-redis client for the test's own commands.
-func (s *redisServer) client() *redis.Client {
+// Client is a plain go-redis client for the test's own commands.
+func (s *Server) Client() *redis.Client {
 	return redis.NewClient(&redis.Options{
 		Addr:                     s.Addr,
 		DisableIdentity:          true,
@@ -110,10 +115,10 @@ func (s *redisServer) client() *redis.Client {
 	})
 }
 
-// killPubSub drops every subscriber connection: CLIENT KILL TYPE pubsub.
-func (s *redisServer) killPubSub(t testing.TB) {
+// KillPubSub drops every subscriber connection: CLIENT KILL TYPE pubsub.
+func (s *Server) KillPubSub(t testing.TB) {
 	t.Helper()
-	c := s.client()
+	c := s.Client()
 	defer c.Close()
 	n, err := c.Do(context.Background(), "CLIENT", "KILL", "TYPE", "pubsub").Int()
 	if err != nil {
@@ -125,4 +130,4 @@ func (s *redisServer) killPubSub(t testing.TB) {
 	t.Logf("killed %d subscriber connections", n)
 }
 
-func (s *redisServer) String() string { return fmt.Sprintf("redis-server %s", s.Addr) }
+func (s *Server) String() string { return fmt.Sprintf("redis-server %s", s.Addr) }
