@@ -106,15 +106,16 @@ func (m *member) fullLocked() enqueueResult {
 	// Close the slow consumer: what is queued will not be sent; the drain
 	// goroutine (running, since the queue is not empty) sends the close frame
 	// once the message it is writing is out.
-	m.dead = true
-	m.closeCode = wscore.ClosePolicyViolation
+	code := wscore.ClosePolicyViolation
 	if p == CloseTryAgainLater {
-		m.closeCode = wscore.CloseTryAgainLater
+		code = wscore.CloseTryAgainLater
 	}
+	m.dead = true
+	m.closeCode = code
 	m.clearLocked()
 	m.mu.Unlock()
 	m.hub.stats.slowClosed.Add(1)
-	m.hub.opts.Logger.Info("broadcast: closing a slow consumer", "peer", m.conn.Peer(), "code", m.closeCode)
+	m.hub.opts.Logger.Info("broadcast: closing a slow consumer", "peer", m.conn.Peer(), "code", code)
 	return droppedFull
 }
 
