@@ -1,0 +1,10 @@
+// Package brokertest checks that a broadcast.Broker keeps the Broker contract,
+// against a real backplane: Run is the conformance suite every implementation
+// passes (in-memory, Redis, NATS), and RunNodes starts several wsplug servers
+// sharing one backplane and checks that a real WebSocket client on one node
+// receives what a client on another node sent.
+//
+// Each implementation's tests provide a Harness: how to make a broker (one per
+// node) connected to the shared backplane, and how to break the backplane's
+// connections so the suite can check recovery.
+package brokertest

@@ -1,0 +1,222 @@
+package broadcast
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wsplug/wsplug/wscore"
+)
+
+// topic is one topic with local members. Every field is guarded by Hub.mu.
+//
+// The node-level subscription follows the members: the first Join subscribes
+// at the broker (and waits for it), the last leave starts a timer that
+// unsubscribes unless someone joins first. At most one broker call per topic
+// is in flight (op); a Join or an expiry that finds one waits for it and
+// looks again, so Subscribe and Unsubscribe of one topic never overtake each
+// other.
+type topic struct {
+	name       string
+	members    []*member
+	subscribed bool          // the broker subscription is active
+	op         chan struct{} // closed when the broker call in flight returns
+	timer      *time.Timer   // pending unsubscription
+	gen        uint64        // invalidates a timer that fired after being stopped
+}
+
+func (t *topic) stopTimer() {
+	t.gen++
+	if t.timer != nil {
+		t.timer.Stop()
+		t.timer = nil
+	}
+}
+
+// Join adds a connection to a topic: from now on it receives every message
+// published on the topic, on any node. The first member of a topic on this
+// node makes the node subscribe at the broker; Join returns once that
+// subscription is active (or with the broker's error, and the connection has
+// not joined). Joining twice is the same as once.
+//
+// A connection leaves its topics by itself when it ends. Serve it through
+// Protocol and that costs nothing; otherwise the Hub keeps a goroutine
+// waiting for the end of each connection that joined (or call LeaveAll from
+// OnClose, which removes it sooner).
+func (h *Hub) Join(c *wscore.Conn, name string) error {
+	if err := checkTopic(name); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return fmt.Errorf("broadcast: join %q: %w", name, ErrClosed)
+	}
+	m := h.members[c]
+	if m == nil {
+		select {
+		case <-c.Done():
+			return fmt.Errorf("broadcast: join %q: %w", name, wscore.ErrClosed)
+		default:
+		}
+		m = h.newMember(c)
+		m.watched = true
+		go h.watch(m)
+	}
+	if m.isDead() {
+		return fmt.Errorf("broadcast: join %q: %w", name, wscore.ErrClosed)
+	}
+	t := h.topics[name]
+	if t == nil {
+		t = &topic{name: name}
+		h.topics[name] = t
+	}
+	t.stopTimer()
+	if !m.in(t) {
+		m.subs = append(m.subs, sub{t: t, i: len(t.members)})
+		t.members = append(t.members, m)
+	}
+	return h.subscribeLocked(t, m)
+}
+
+// subscribeLocked makes sure t is subscribed at the broker, waiting for a
+// broker call in flight. Called and returns with h.mu held.
+func (h *Hub) subscribeLocked(t *topic, m *member) error {
+	for {
+		switch {
+		case h.closed:
+			return fmt.Errorf("broadcast: join %q: %w", t.name, ErrClosed)
+		case t.op != nil:
+			op := t.op
+			h.mu.Unlock()
+			<-op
+			h.mu.Lock()
+			continue
+		case t.subscribed:
+			return nil
+		case !m.in(t):
+			return nil // left (or ended) while waiting
+		}
+		op := make(chan struct{})
+		t.op = op
+		h.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), h.opts.BrokerTimeout)
+		err := h.broker.Subscribe(ctx, t.name)
+		cancel()
+		h.mu.Lock()
+		t.op = nil
+		close(op)
+		if err == nil {
+			t.subscribed = true
+			return nil
+		}
+		h.removeLocked(m, t)
+		return fmt.Errorf("broadcast: join %q: %w", t.name, err)
+	}
+}
+
+// Leave removes a connection from a topic; leaving a topic it did not join
+// does nothing.
+func (h *Hub) Leave(c *wscore.Conn, name string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if m, t := h.members[c], h.topics[name]; m != nil && t != nil {
+		h.removeLocked(m, t)
+	}
+}
+
+// LeaveAll removes a connection from every topic and forgets it, at once.
+// Call it from OnClose when the connection is not served through Protocol
+// (otherwise the Hub does it when the connection's Done channel closes).
+func (h *Hub) LeaveAll(c *wscore.Conn) {
+	h.forget(c)
+}
+
+// removeLocked takes m out of t (swap-delete, fixing the moved member's
+// index) and schedules the unsubscription of a topic left empty.
+func (h *Hub) removeLocked(m *member, t *topic) {
+	k := -1
+	for j, s := range m.subs {
+		if s.t == t {
+			k = j
+			break
+		}
+	}
+	if k < 0 {
+		return
+	}
+	i := m.subs[k].i
+	m.subs[k] = m.subs[len(m.subs)-1]
+	m.subs[len(m.subs)-1] = sub{}
+	m.subs = m.subs[:len(m.subs)-1]
+
+	last := len(t.members) - 1
+	if i != last {
+		moved := t.members[last]
+		t.members[i] = moved
+		for j := range moved.subs {
+			if moved.subs[j].t == t {
+				moved.subs[j].i = i
+				break
+			}
+		}
+	}
+	t.members[last] = nil
+	t.members = t.members[:last]
+	if len(t.members) == 0 {
+		h.scheduleExpiryLocked(t)
+	}
+}
+
+// scheduleExpiryLocked arranges for an empty topic to be unsubscribed and
+// forgotten after UnsubscribeDelay.
+func (h *Hub) scheduleExpiryLocked(t *topic) {
+	t.members = nil // release the array of a topic that was large
+	if !t.subscribed && t.op == nil {
+		delete(h.topics, t.name)
+		return
+	}
+	if h.closed {
+		return
+	}
+	t.stopTimer()
+	gen := t.gen
+	t.timer = time.AfterFunc(h.opts.UnsubscribeDelay, func() { h.expire(t, gen) })
+}
+
+// expire unsubscribes a topic whose members all left, unless one joined
+// meanwhile.
+func (h *Hub) expire(t *topic, gen uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t.gen != gen || h.topics[t.name] != t {
+		return
+	}
+	t.timer = nil
+	for !h.closed && len(t.members) == 0 {
+		if t.op != nil {
+			op := t.op
+			h.mu.Unlock()
+			<-op
+			h.mu.Lock()
+			continue
+		}
+		if !t.subscribed {
+			delete(h.topics, t.name)
+			return
+		}
+		op := make(chan struct{})
+		t.op = op
+		h.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), h.opts.BrokerTimeout)
+		err := h.broker.Unsubscribe(ctx, t.name)
+		cancel()
+		h.mu.Lock()
+		t.op = nil
+		close(op)
+		t.subscribed = false
+		if err != nil {
+			h.opts.Logger.Warn("broadcast: unsubscribing failed", "topic", t.name, "error", err)
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/wsplug/wsplug/broadcast/natsbroker/natstest"
+	"github.com/wsplug/wsplug/broadcast/redisbroker/redistest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// startNode runs the chat on a free loopback port until the test ends and
+// returns its page URL.
+func startNode(t *testing.T, broker string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	urls := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, "127.0.0.1:0", broker, func(url, _ string) { urls <- url }) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	select {
+	case u := <-urls:
+		return u
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the node did not start")
+	}
+	return ""
+}
+
+func dial(t *testing.T, page string) *websocket.Conn {
+	t.Helper()
+	url := strings.Replace(page, "http://", "ws://", 1) + "ws"
+	c, _, err := websocket.DefaultDialer.Dial(url, http.Header{"Origin": {strings.TrimSuffix(page, "/")}})
+	if err != nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// joined waits until the node's status page counts n members of the chat,
+// so a message sent now reaches them.
+func joined(t *testing.T, page string, n int) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := statusJSON(t, page)
+		extra, _ := st["extra"].(map[string]any)
+		if extra["topic_members"] == itoa(n) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status of %s: %v, want %d members", page, st, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func statusJSON(t *testing.T, page string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("GET", page+"ws", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func read(t *testing.T, c *websocket.Conn) string {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, msg, err := c.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return string(msg)
+}
+
+// chatAcross connects a client to each node, sends from the last one and
+// checks that every client, the sender included, gets the message.
+func chatAcross(t *testing.T, pages []string) {
+	var clients []*websocket.Conn
+	for _, p := range pages {
+		clients = append(clients, dial(t, p))
+	}
+	count := map[string]int{}
+	for _, p := range pages {
+		count[p]++
+	}
+	for p, n := range count {
+		joined(t, p, n)
+	}
+	msg := `{"id":"t","name":"tester","text":"hello from the last node"}`
+	if err := clients[len(clients)-1].WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range clients {
+		if got := read(t, c); got != msg {
+			t.Errorf("client on node %d got %q", i, got)
+		}
+	}
+	for _, c := range clients {
+		c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""))
+	}
+}
+
+func TestMemoryNode(t *testing.T) {
+	page := startNode(t, "memory")
+	resp, err := http.Get(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "<title>wsplug chat</title>") {
+		t.Fatalf("page: %d %.80q", resp.StatusCode, body)
+	}
+	for _, asset := range []string{"chat.js", "chat.css"} {
+		r, err := http.Get(page + asset)
+		if err != nil || r.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", asset, r, err)
+		}
+		r.Body.Close()
+	}
+	chatAcross(t, []string{page, page})
+	st := statusJSON(t, page)
+	extra, _ := st["extra"].(map[string]any)
+	if extra["topic"] != "chat" || extra["broker"] != "memory" || extra["broker_connected"] != "yes" {
+		t.Errorf("status extra: %v", extra)
+	}
+}
+
+func TestRedisNodes(t *testing.T) {
+	s := redistest.Start(t)
+	pages := []string{startNode(t, s.URL()), startNode(t, s.URL())}
+	chatAcross(t, pages)
+	extra, _ := statusJSON(t, pages[0])["extra"].(map[string]any)
+	if extra["broker"] != "redis" || extra["broker_addr"] != s.Addr {
+		t.Errorf("status extra: %v", extra)
+	}
+}
+
+func TestNATSNodes(t *testing.T) {
+	s := natstest.Start(t)
+	pages := []string{startNode(t, s.URL()), startNode(t, s.URL()), startNode(t, s.URL())}
+	chatAcross(t, pages)
+	extra, _ := statusJSON(t, pages[2])["extra"].(map[string]any)
+	if extra["broker"] != "nats" || extra["broker_connected"] != "yes" {
+		t.Errorf("status extra: %v", extra)
+	}
+}
+
+func TestUnknownBroker(t *testing.T) {
+	err := run(context.Background(), "127.0.0.1:0", "kafka://x", func(string, string) {})
+	if err == nil || !strings.Contains(err.Error(), "unknown broker") {
+		t.Errorf("run with a kafka broker: %v", err)
+	}
+}
