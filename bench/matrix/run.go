@@ -30,6 +30,9 @@ type Runner struct {
 	Sources   int       // source addresses for the load generator; default 8
 	NoPin     bool      // do not pin with taskset even when possible
 	Log       io.Writer // progress lines; nil: none
+	// ProfileDir, when set, has every server write a CPU profile of its run
+	// there, named <scenario>-<server>-<run>.cpu (for go tool pprof).
+	ProfileDir string
 }
 
 // Sample is the outcome of one run of one configuration.
@@ -113,7 +116,7 @@ func (r *Runner) Run(ctx context.Context) (*Results, error) {
 					return nil, err
 				}
 				done++
-				s := r.runOne(ctx, sc, srv, res.Pinned)
+				s := r.runOne(ctx, sc, srv, run, res.Pinned)
 				res.Samples[sc.ID][srv.Name] = append(res.Samples[sc.ID][srv.Name], s)
 				r.logf("[%d/%d] (%s) %-15s run %d/%d: %s", done, total, sc.ID, srv.Name, run, r.Timing.Runs, s.summary(sc))
 			}
@@ -143,7 +146,7 @@ func (s Sample) summary(sc Scenario) string {
 
 // runOne starts the server, runs the load generator against it and stops the
 // server.
-func (r *Runner) runOne(ctx context.Context, sc Scenario, srv Server, pin bool) Sample {
+func (r *Runner) runOne(ctx context.Context, sc Scenario, srv Server, run int, pin bool) Sample {
 	addr, err := freeAddr()
 	if err != nil {
 		return Sample{Err: err.Error()}
@@ -151,6 +154,9 @@ func (r *Runner) runOne(ctx context.Context, sc Scenario, srv Server, pin bool) 
 	sargs := []string{"-addr", addr}
 	if sc.Deflate {
 		sargs = append(sargs, "-deflate")
+	}
+	if r.ProfileDir != "" {
+		sargs = append(sargs, "-cpuprofile", filepath.Join(r.ProfileDir, fmt.Sprintf("%s-%s-%d.cpu", sc.ID, srv.Name, run)))
 	}
 	proc, err := startServer(filepath.Join(r.BinDir, srv.Name), sargs, pin)
 	if err != nil {

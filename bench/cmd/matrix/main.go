@@ -39,17 +39,21 @@ func main() {
 		benchDir  = flag.String("bench-dir", "", "the bench module's directory (default: found from the working directory)")
 		binDir    = flag.String("bin-dir", "", "where to build the binaries (default: a temporary directory)")
 		noPin     = flag.Bool("no-pin", false, "do not pin the server and the load generator to CPUs")
+		profile   = flag.String("profile-dir", "", "have every server write a CPU profile of each run into this directory")
 	)
 	flag.Parse()
-	if err := run(*mode, *runs, *warmup, *duration, *settle, *idleConns, *scenarios, *servers, *out, *jsonOut, *benchDir, *binDir, *noPin); err != nil {
+	if err := run(*mode, *runs, *warmup, *duration, *settle, *idleConns, *scenarios, *servers, *out, *jsonOut, *benchDir, *binDir, *profile, *noPin); err != nil {
 		fmt.Fprintln(os.Stderr, "matrix:", err)
 		os.Exit(1)
 	}
 }
 
 func run(mode string, runs int, warmup, duration, settle time.Duration, idleConns int,
-	scenarioList, serverList, out, jsonOut, benchDir, binDir string, noPin bool) error {
-	var timing matrix.Timing
+	scenarioList, serverList, out, jsonOut, benchDir, binDir, profileDir string, noPin bool) error {
+	var (
+		timing matrix.Timing
+		err    error
+	)
 	idle := matrix.FullIdleConns
 	title := "WebSocket echo benchmark"
 	switch mode {
@@ -78,6 +82,14 @@ func run(mode string, runs int, warmup, duration, settle time.Duration, idleConn
 	}
 
 	r := &matrix.Runner{Timing: timing, NoPin: noPin, Log: os.Stderr}
+	if profileDir != "" {
+		if err := os.MkdirAll(profileDir, 0o755); err != nil {
+			return err
+		}
+		if r.ProfileDir, err = filepath.Abs(profileDir); err != nil {
+			return err
+		}
+	}
 	want := strings.Split(scenarioList, ",")
 	for _, sc := range matrix.Scenarios(idle) {
 		if slices.Contains(want, sc.ID) {
@@ -96,7 +108,6 @@ func run(mode string, runs int, warmup, duration, settle time.Duration, idleConn
 		return fmt.Errorf("no known server in %q", serverList)
 	}
 
-	var err error
 	if r.BenchDir, err = findBenchDir(benchDir); err != nil {
 		return err
 	}

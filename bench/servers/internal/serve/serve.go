@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -19,16 +20,27 @@ type Flags struct {
 
 // Parse reads the flags and arranges for the process to exit at once on
 // SIGTERM or SIGINT (the matrix kills servers between runs; there is nothing
-// to save).
+// to save but the CPU profile, when -cpuprofile asked for one).
 func Parse() Flags {
 	var f Flags
 	flag.StringVar(&f.Addr, "addr", "127.0.0.1:9000", "listen `address`")
 	flag.BoolVar(&f.Deflate, "deflate", false, "accept permessage-deflate where the library supports it")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this `file`, ended by SIGTERM")
 	flag.Parse()
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			Fatal(err)
+		}
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
 	go func() {
 		<-sig
+		pprof.StopCPUProfile()
 		os.Exit(0)
 	}()
 	return f
