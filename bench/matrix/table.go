@@ -67,6 +67,9 @@ func (res *Results) Markdown(title string) string {
 	fmt.Fprintf(&b, "Ratios are to %s: above 1× is better for rates (msgs/s, MB/s), below 1× is better for latency and memory.\n\n", Baseline)
 
 	res.summary(&b)
+	if res.hasUncompressed() {
+		b.WriteString("† permessage-deflate was not negotiated: that server ran the compression scenario uncompressed, so its numbers there are not comparable.\n\n")
+	}
 	for _, sc := range res.Scenarios {
 		res.detail(&b, sc)
 	}
@@ -75,6 +78,20 @@ func (res *Results) Markdown(title string) string {
 		fmt.Fprintf(&b, "- `%s`: %s\n", s.Name, s.Note)
 	}
 	return b.String()
+}
+
+func (res *Results) hasUncompressed() bool {
+	for _, sc := range res.Scenarios {
+		if !sc.Deflate {
+			continue
+		}
+		for _, srv := range res.Servers {
+			if _, n := Median(res.Samples[sc.ID][srv.Name], sc.Metrics[0].Key); n > 0 && !compressed(res.Samples[sc.ID][srv.Name]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (res *Results) hasIdle() bool {
@@ -93,10 +110,23 @@ func (res *Results) cell(sc Scenario, m Metric, server string, withRatio bool) s
 		return "error"
 	}
 	s := formatValue(m.Format, v)
+	if sc.Deflate && !compressed(res.Samples[sc.ID][server]) {
+		s += "†"
+	}
 	if !withRatio {
 		return s
 	}
 	return s + " (" + res.ratio(sc, m, v) + ")"
+}
+
+// compressed tells whether the successful runs negotiated an extension.
+func compressed(samples []Sample) bool {
+	for _, s := range samples {
+		if s.Err == "" && s.Extensions == "" {
+			return false
+		}
+	}
+	return true
 }
 
 func (res *Results) ratio(sc Scenario, m Metric, v float64) string {

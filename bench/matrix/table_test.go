@@ -89,4 +89,12 @@ func TestMarkdown(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, md)
 		}
 	}
+	// A server that ran the deflate scenario uncompressed is marked.
+	res.Samples["d"]["wsplug-nethttp"][0].Extensions = ""
+	md = res.Markdown("Bench")
+	for _, want := range []string{"| 40,000† (–) | 20.0† (–) |", "† permessage-deflate was not negotiated"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("table lacks %q:\n%s", want, md)
+		}
+	}
 }
