@@ -38,6 +38,7 @@ type Config struct {
 type Result struct {
 	Conns      int     `json:"conns"`
 	Messages   uint64  `json:"messages"`     // round trips completed while measuring
+	Echoed     uint64  `json:"echoed"`       // every echo received and checked, warm-up and drain included
 	Seconds    float64 `json:"seconds"`      // measured time
 	MsgsPerSec float64 `json:"msgs_per_sec"` // round trips per second
 	MBPerSec   float64 `json:"mb_per_sec"`   // payload MB (10^6 bytes) echoed per second
@@ -88,8 +89,9 @@ func (s *runState) now() int64 { return int64(time.Since(s.base)) }
 
 // connResult is one connection's share of the counts, merged at the end.
 type connResult struct {
-	msgs uint64
-	hist histogram
+	msgs   uint64 // measured round trips
+	echoed uint64 // all echoes checked
+	hist   histogram
 }
 
 // Run opens the connections, drives traffic for Warmup+Duration and reports
@@ -175,9 +177,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var hist histogram
 	for _, r := range results {
 		res.Messages += r.msgs
+		res.Echoed += r.echoed
 		hist.merge(&r.hist)
 	}
 	res.Seconds = stopped.Sub(started).Seconds()
+	if res.Echoed == 0 {
+		return nil, errors.New("loadgen: no echo came back")
+	}
 	res.MsgsPerSec = float64(res.Messages) / res.Seconds
 	res.MBPerSec = res.MsgsPerSec * float64(cfg.Size) / 1e6
 	res.P50us = float64(hist.quantile(0.50)) / 1e3
@@ -277,6 +283,7 @@ func (c *conn) drive(st *runState, ps *payloadSet, op byte, k, id int, res *conn
 			} else if !bytes.Equal(p, ps.msgs[e.idx]) {
 				return fmt.Errorf("wrong echo: %d bytes, want %d", len(p), len(ps.msgs[e.idx]))
 			}
+			res.echoed++
 			phase := st.phase.Load()
 			if phase == phaseMeasure {
 				res.hist.record(time.Duration(now - e.sent))
