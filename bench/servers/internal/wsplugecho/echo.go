@@ -1,0 +1,33 @@
+// Package wsplugecho is the echo protocol and options shared by the wsplug
+// servers (one per adapter), so they differ only in how they are mounted.
+package wsplugecho
+
+import (
+	"github.com/wsplug/wsplug/bench/servers/internal/serve"
+	"github.com/wsplug/wsplug/wscore"
+)
+
+// Echo sends every message back, from the connection's reader goroutine, as
+// the README's echo example does.
+type Echo struct{ wscore.BaseServerProtocol }
+
+// OnMessage echoes the message.
+func (Echo) OnMessage(c *wscore.Conn, payload []byte, isBinary bool) {
+	c.SendMessage(payload, isBinary)
+}
+
+// Factory makes the protocol of each connection.
+func Factory() wscore.ServerProtocol { return Echo{} }
+
+// Options are the defaults; with deflate, permessage-deflate is accepted.
+func Options(deflate bool) wscore.Options {
+	var o wscore.Options
+	if deflate {
+		// This engine build has no permessage-deflate yet: the server
+		// answers without the extension, and the load generator reports
+		// what was negotiated. Once wscore has it, set
+		// o.PerMessageCompressionAccept here (e.g. wscore.DefaultDeflateAccept).
+		serve.Note("wsplug: permessage-deflate is not available in this build; serving without it")
+	}
+	return o
+}
