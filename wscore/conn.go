@@ -83,7 +83,9 @@ func newConn(nc net.Conn, cfg *config, h messageHandler, isClient bool) *Conn {
 		}
 	}
 	c.w.init(nc, cfg)
-	c.timings.enabled = cfg.trackTimings
+	if cfg.trackTimings {
+		c.timings.enable()
+	}
 	return c
 }
 

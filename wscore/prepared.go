@@ -13,6 +13,7 @@ type PreparedMessage struct {
 	payload  []byte
 	isBinary bool
 
+	first     atomic.Pointer[preparedEncoding] // the first encoding built: read without the lock
 	mu        sync.Mutex
 	encodings []preparedEncoding
 
@@ -42,6 +43,10 @@ func (pm *PreparedMessage) IsBinary() bool { return pm.isBinary }
 
 // frames returns the encoded frames for a configuration, building them once.
 func (pm *PreparedMessage) frames(key preparedKey) []byte {
+	// Usually every connection has the same configuration: no lock then.
+	if e := pm.first.Load(); e != nil && e.key == key {
+		return e.bytes
+	}
 	pm.mu.Lock()
 	defer pm.mu.Unlock()
 	for _, e := range pm.encodings {
@@ -72,6 +77,9 @@ func (pm *PreparedMessage) frames(key preparedKey) []byte {
 		}
 	}
 	pm.encodings = append(pm.encodings, preparedEncoding{key: key, bytes: b})
+	if pm.first.Load() == nil {
+		pm.first.Store(&preparedEncoding{key: key, bytes: b})
+	}
 	return b
 }
 

@@ -32,33 +32,43 @@ const (
 )
 
 // timingsRecorder records milestones only when enabled; each is set once.
+// Disabled, it is a nil pointer: connections that do not track timings pay
+// 8 bytes, not the whole table.
 type timingsRecorder struct {
-	enabled bool
-	mu      sync.Mutex
-	at      [numMilestones]time.Time
+	rec *timingTable
 }
 
+type timingTable struct {
+	mu sync.Mutex
+	at [numMilestones]time.Time
+}
+
+func (r *timingsRecorder) enable() { r.rec = &timingTable{} }
+
 func (r *timingsRecorder) mark(m milestone) {
-	if !r.enabled {
+	if r.rec == nil {
 		return
 	}
 	r.markAt(m, time.Now())
 }
 
 func (r *timingsRecorder) markAt(m milestone, t time.Time) {
-	if !r.enabled {
+	if r.rec == nil {
 		return
 	}
-	r.mu.Lock()
-	if r.at[m].IsZero() {
-		r.at[m] = t
+	r.rec.mu.Lock()
+	if r.rec.at[m].IsZero() {
+		r.rec.at[m] = t
 	}
-	r.mu.Unlock()
+	r.rec.mu.Unlock()
 }
 
 // Timings returns the connection's recorded milestones.
 func (c *Conn) Timings() Timings {
-	r := &c.timings
+	r := c.timings.rec
+	if r == nil {
+		return Timings{}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return Timings{

@@ -40,7 +40,8 @@ type writer struct {
 
 	deadline time.Time // the write deadline last set on conn
 
-	bufs net.Buffers // reused for vectored writes
+	bufs  net.Buffers // the pieces of a vectored write, reused
+	wbufs net.Buffers // what WriteTo consumes (a field, so it does not escape)
 	hdr  [maxFrameHeaderSize]byte
 }
 
@@ -98,9 +99,10 @@ func (w *writer) submit(kind frameKind, fin bool, rsv, op byte, payload, encoded
 	if kind == kindClose {
 		w.closing = true
 	}
-	if len(encoded) > w.pool.size || (encoded == nil && len(payload) > w.pool.size && !w.mask) {
-		// Write a large payload straight from the caller's slice: wait for
-		// the socket instead of copying.
+	if len(encoded) > w.pool.size || (encoded == nil && len(payload) > w.pool.size) {
+		// Write a large payload straight from the caller's slice (or, masked,
+		// through one buffer-sized piece at a time): wait for the socket
+		// instead of copying it whole.
 		for w.flush && w.err == nil {
 			w.cond.Wait()
 		}
@@ -111,6 +113,10 @@ func (w *writer) submit(kind frameKind, fin bool, rsv, op byte, payload, encoded
 		}
 		if encoded != nil {
 			return w.flushLocked(nil, encoded)
+		}
+		if w.mask {
+			key := w.keys.next() // under mu: appenders draw keys too
+			return w.flushWith(func(pending *[]byte) error { return w.writeMasked(pending, fin, rsv, op, payload, key) })
 		}
 		hdr := appendFrameHeader(w.hdr[:0], fin, rsv, op, len(payload), false, [4]byte{})
 		return w.flushLocked(hdr, payload)
@@ -173,13 +179,19 @@ func (w *writer) appendFrameLocked(fin bool, rsv, op byte, payload []byte) {
 // pending frames, then hdr and payload (a large frame written in place), and
 // returns with mu released. It marks every batch queued so far as written.
 func (w *writer) flushLocked(hdr, payload []byte) error {
+	return w.flushWith(func(pending *[]byte) error { return w.write(pending, hdr, payload) })
+}
+
+// flushWith is flushLocked with the writing done by write, which receives the
+// pending frames to put on the socket first.
+func (w *writer) flushWith(write func(pending *[]byte) error) error {
 	w.flush = true
 	pending := w.pending
 	w.pending = nil
 	upto := w.queued
 	w.mu.Unlock()
 
-	err := w.write(pending, hdr, payload)
+	err := write(pending)
 
 	w.mu.Lock()
 	if pending != nil {
@@ -233,8 +245,9 @@ func (w *writer) write(pending *[]byte, hdr, payload []byte) error {
 	case 1:
 		_, err = w.conn.Write(w.bufs[0])
 	default:
-		bufs := w.bufs // WriteTo consumes its receiver
-		_, err = bufs.WriteTo(w.conn)
+		w.wbufs = w.bufs // WriteTo consumes its receiver
+		_, err = w.wbufs.WriteTo(w.conn)
+		w.wbufs = nil
 	}
 	clear(w.bufs[:cap(w.bufs)])
 	if err == nil {
@@ -290,4 +303,33 @@ func (w *writer) isClosing() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.closing
+}
+
+// writeMasked writes the pending frames and then one masked frame whose
+// payload is masked into a buffer-sized scratch piece by piece, so a large
+// client message never needs a copy of its own size.
+func (w *writer) writeMasked(pending *[]byte, fin bool, rsv, op byte, payload []byte, key [4]byte) error {
+	if pending != nil && len(*pending) > 0 {
+		if err := w.write(pending, nil, nil); err != nil {
+			return err
+		}
+	}
+	scratch := w.pool.get()
+	defer w.pool.put(scratch)
+	b := appendFrameHeader((*scratch)[:0], fin, rsv, op, len(payload), true, key)
+	pos := 0
+	for len(payload) > 0 || len(b) > 0 {
+		n := min(cap(b)-len(b), len(payload))
+		start := len(b)
+		b = append(b, payload[:n]...)
+		if w.apply {
+			pos = maskBytes(key, pos, b[start:])
+		}
+		payload = payload[n:]
+		if err := w.write(nil, nil, b); err != nil {
+			return err
+		}
+		b = b[:0]
+	}
+	return nil
 }
