@@ -363,14 +363,16 @@ func (c *Conn) readData(h *frameHeader) error {
 	return c.callMessage(payload, isBinary)
 }
 
-// growMessage makes room for need more bytes. It grows geometrically, but never
-// past what the current frame still announces, so memory follows the bytes that
+// growMessage makes room for need more bytes. It grows geometrically (beyond
+// the first 64 KiB), but never past what the current frame still announces, so memory follows the bytes that
 // actually arrive rather than a length a peer claims.
 func growMessage(msg []byte, need int, announced int64) []byte {
 	if cap(msg)-len(msg) >= need {
 		return msg
 	}
-	extra := max(need, len(msg), 512)
+	// Up to 64 KiB of what the frame announces is taken at once, so a
+	// typical message is allocated exactly once.
+	extra := max(need, len(msg), int(min(announced, 64<<10)))
 	if int64(extra) > announced {
 		extra = int(announced)
 	}
