@@ -54,7 +54,15 @@ type Conn struct {
 	failure       string // why the engine ended the connection, for OnClose
 
 	finished atomic.Bool
-	done     chan struct{} // closed when OnClose has returned
+	ending   atomic.Bool // finish has begun
+
+	// Idle hops (idle.go).
+	pinned        bool          // the caller's goroutine serves the connection: no hops
+	hopRequested  atomic.Bool   // the sweeper woke the reader to move it
+	parked        atomic.Bool   // a fresh goroutine is waiting for input
+	closeDeadline atomic.Int64  // the read deadline of the closing handshake (UnixNano), 0 when none
+	sweptReads    uint64        // reads seen by the last sweep (under the server's mu)
+	done          chan struct{} // closed when OnClose has returned
 
 	stats   connStats
 	reads   atomic.Uint64 // reads from the socket, so the pinger sees traffic
@@ -161,7 +169,9 @@ func (c *Conn) sendClose(code int, reason string) error {
 	c.mu.Unlock()
 	c.timings.mark(msCloseStart)
 	if t := c.cfg.closeTimeout; t > 0 {
-		c.conn.SetReadDeadline(time.Now().Add(t))
+		d := time.Now().Add(t)
+		c.closeDeadline.Store(d.UnixNano())
+		c.conn.SetReadDeadline(d)
 	}
 	return nil
 }

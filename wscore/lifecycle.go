@@ -13,22 +13,34 @@ import (
 // run drives an open connection on the calling goroutine: OnOpen, the read
 // loop with its callbacks, the end of the connection and OnClose. It returns
 // when OnClose has returned.
+//
+// A connection whose goroutine the engine owns may continue on another
+// goroutine (see idle.go); run then returns early, and Done tells when the
+// connection has ended.
 func (c *Conn) run() {
-	var err error
 	c.timings.mark(msOpened)
 	c.startPinger()
-	if c.callOpen() {
-		err = c.readLoop()
-	} else {
-		err = failWith(CloseInternalError, "OnOpen panicked")
+	if !c.callOpen() {
+		c.finish(failWith(CloseInternalError, "OnOpen panicked"))
+		return
 	}
-	c.finish(err)
+	if c.canHop() && c.rend == c.rpos {
+		// Wait for the first message with a minimal stack and no buffer.
+		if c.rbuf != nil {
+			c.rpool.put(c.rbuf)
+			c.rbuf, c.rpos, c.rend = nil, 0, 0
+		}
+		go c.idleWait()
+		return
+	}
+	c.serveLoop()
 }
 
 // finish ends the connection for the reason the read loop returned: completes
 // the closing handshake's TCP part, fails the connection when the peer broke the
 // protocol, releases resources and reports OnClose exactly once.
 func (c *Conn) finish(err error) {
+	c.ending.Store(true)
 	var perr *protocolError
 	switch {
 	case err == errHandshakeDone:

@@ -76,7 +76,7 @@ func (s *Server) serveRaw(conn net.Conn) {
 		conn.Close()
 		return
 	}
-	s.ServeConn(conn, br, hr)
+	s.serveConn(conn, br, hr, false) // our own goroutine: it may hop when idle
 }
 
 var errHeadTooLarge = errors.New("request head too large")

@@ -70,7 +70,7 @@ func (c *Conn) readFrames() error {
 		// connection parks with a shallow stack, which lets the runtime shrink
 		// its goroutine's stack to the minimum.
 		if c.rend == c.rpos {
-			if err := c.fill(); err != nil {
+			if err := c.fillOrHop(); err != nil {
 				return err
 			}
 		}
@@ -156,7 +156,7 @@ func (c *Conn) drain() error {
 func (c *Conn) skip(n int64) error {
 	for n > 0 {
 		if c.rend == c.rpos {
-			if err := c.fill(); err != nil {
+			if err := c.fillOrHop(); err != nil {
 				return err
 			}
 		}
@@ -320,6 +320,9 @@ func (c *Conn) readData(h *frameHeader) error {
 			}
 			n, err := c.conn.Read(room)
 			if n == 0 {
+				if err != nil && c.hopInterrupted(err) {
+					continue
+				}
 				if err == nil {
 					err = io.ErrNoProgress
 				}
@@ -403,6 +406,30 @@ func (c *Conn) compact() {
 // only when bytes are there to read, and given back when the connection goes
 // idle with nothing left unread.
 func (c *Conn) fill() error {
+	for {
+		err := c.fillOnce()
+		if err == nil || !c.hopInterrupted(err) {
+			return err
+		}
+		// The sweeper woke us in the middle of a frame: keep reading here.
+	}
+}
+
+// fillOrHop is fill at a frame boundary with nothing buffered, where the
+// reader may move to a fresh goroutine when the sweeper asks (errHop).
+func (c *Conn) fillOrHop() error {
+	err := c.fillOnce()
+	if err != nil && c.hopInterrupted(err) {
+		if c.canHop() {
+			return errHop
+		}
+		return c.fill()
+	}
+	return err
+}
+
+// fillOnce does one read for fill.
+func (c *Conn) fillOnce() error {
 	if c.rbuf != nil {
 		if c.rpos == c.rend {
 			c.rpos, c.rend = 0, 0

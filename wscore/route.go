@@ -20,6 +20,6 @@ func (h *Handshake) Hijack(w http.ResponseWriter) error {
 		h.Cancel()
 		return fmt.Errorf("wscore: hijack failed: %w", err)
 	}
-	go h.Serve(conn, brw.Reader)
+	go h.serve(conn, brw.Reader, false)
 	return nil
 }

@@ -37,6 +37,8 @@ type Server struct {
 	refused  map[string]uint64
 	closed   totals        // counters of connections that have ended
 	drained  chan struct{} // closed when the last connection ends during Shutdown
+	sweeper  *time.Timer   // moves long-idle readers to fresh goroutines (idle.go)
+	sweeping bool
 }
 
 type totals struct {
@@ -254,6 +256,7 @@ func (s *Server) register(c *Conn) bool {
 		return false
 	}
 	s.conns[c] = struct{}{}
+	s.startSweeper()
 	return true
 }
 

@@ -35,6 +35,12 @@ func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request) error {
 // read from conn after the request head (nil when none). It closes conn before
 // returning.
 func (s *Server) ServeConn(conn net.Conn, br *bufio.Reader, req *HandshakeRequest) error {
+	return s.serveConn(conn, br, req, true)
+}
+
+// serveConn is ServeConn; with pinned false the connection may leave the
+// calling goroutine when idle (for goroutines the engine owns).
+func (s *Server) serveConn(conn net.Conn, br *bufio.Reader, req *HandshakeRequest, pinned bool) error {
 	h, err := s.Prepare(req)
 	if err != nil {
 		var herr *HTTPError
@@ -47,7 +53,7 @@ func (s *Server) ServeConn(conn net.Conn, br *bufio.Reader, req *HandshakeReques
 		conn.Close()
 		return err
 	}
-	h.Serve(conn, br)
+	h.serve(conn, br, pinned)
 	return nil
 }
 
@@ -55,6 +61,13 @@ func (s *Server) ServeConn(conn net.Conn, br *bufio.Reader, req *HandshakeReques
 // on the calling goroutine. br holds bytes already read from conn after the
 // request head (nil when none); they are taken over and br is not used again.
 func (h *Handshake) Serve(conn net.Conn, br *bufio.Reader) {
+	h.serve(conn, br, true)
+}
+
+// serve is Serve; pinned keeps the connection on the calling goroutine for its
+// whole life (callers that must block), otherwise an idle reader may move to a
+// fresh goroutine and serve returns early.
+func (h *Handshake) serve(conn net.Conn, br *bufio.Reader, pinned bool) {
 	if h.done {
 		conn.Close()
 		return
@@ -66,6 +79,7 @@ func (h *Handshake) Serve(conn net.Conn, br *bufio.Reader) {
 	c.req = h.req
 	c.subprotocol = h.sub
 	c.version = h.req.Version
+	c.pinned = pinned
 
 	// net/http leaves its own deadlines on a hijacked connection.
 	conn.SetDeadline(time.Time{})

@@ -42,7 +42,7 @@ type writer struct {
 
 	bufs  net.Buffers // the pieces of a vectored write, reused
 	wbufs net.Buffers // what WriteTo consumes (a field, so it does not escape)
-	hdr  [maxFrameHeaderSize]byte
+	hdr   [maxFrameHeaderSize]byte
 }
 
 func (w *writer) init(conn net.Conn, cfg *config) {

@@ -1,0 +1,129 @@
+package wscore
+
+import (
+	"errors"
+	"os"
+	"syscall"
+	"time"
+)
+
+// Idle connections and their goroutine's stack.
+//
+// Every connection has one reader goroutine. While it handles messages its
+// stack grows (callbacks, writes, logging), and the runtime never shrinks a
+// stack that is in use beyond a small fraction, so a connection that went idle
+// would keep a 4-8 KiB stack forever. The engine therefore moves long-idle
+// connections to a fresh goroutine that only waits: a sweeper (a timer per
+// server, no goroutine) notices connections with no input for idleHopAfter,
+// wakes their reader with a past read deadline, and the reader, at a frame
+// boundary with nothing buffered, hands the wait over to a new goroutine with
+// a minimal stack and exits. Busy connections are never touched. The same hop
+// happens once right after OnOpen, so a connection that never sends anything
+// never holds more than a minimal stack either.
+//
+// Only plain sockets (with a RawConn) hop, and only connections whose
+// goroutine the engine owns: ServeConn blocks its caller for the connection's
+// life, so there nothing would be saved.
+
+// idleHopAfter is how long a connection must be silent before its reader moves
+// to a fresh goroutine (between one and two sweeps).
+const idleHopAfter = time.Second
+
+// errHop ends the read loop so that a fresh goroutine continues it.
+var errHop = errors.New("reader moves to a fresh goroutine")
+
+// canHop reports whether the connection may move its reader.
+func (c *Conn) canHop() bool { return c.raw != nil && !c.pinned }
+
+// requestHop asks the reader to move to a fresh goroutine when it is waiting
+// for input. Called by the sweeper.
+func (c *Conn) requestHop() {
+	if c.w.isClosing() || c.ending.Load() {
+		return
+	}
+	c.hopRequested.Store(true)
+	c.conn.SetReadDeadline(time.Unix(1, 0)) // wakes a blocked read at once
+}
+
+// hopInterrupted reports whether err is the sweeper's wake-up. The read
+// deadline is restored: the close timeout when closing, none otherwise.
+func (c *Conn) hopInterrupted(err error) bool {
+	if !c.hopRequested.Load() || !errors.Is(err, os.ErrDeadlineExceeded) {
+		return false
+	}
+	c.hopRequested.Store(false)
+	if d := c.closeDeadline.Load(); d != 0 {
+		c.conn.SetReadDeadline(time.Unix(0, d))
+	} else {
+		c.conn.SetReadDeadline(time.Time{})
+	}
+	return true
+}
+
+// serveLoop runs the read loop on the current goroutine until the connection
+// ends (then finish) or the reader hops to a fresh goroutine.
+func (c *Conn) serveLoop() {
+	err := c.readLoop()
+	if err == errHop {
+		go c.idleWait()
+		return
+	}
+	c.finish(err)
+}
+
+// idleWait is the body of a fresh reader goroutine: wait, with nothing on the
+// stack and no buffer, until input arrives, then go on reading.
+func (c *Conn) idleWait() {
+	c.parked.Store(true)
+	var peek [1]byte
+	err := c.raw.Read(func(fd uintptr) bool {
+		_, _, e := syscall.Recvfrom(int(fd), peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return e != syscall.EAGAIN && e != syscall.EINTR
+	})
+	c.parked.Store(false)
+	if err != nil && c.hopInterrupted(err) {
+		err = nil // a late wake-up; go on reading
+	}
+	if err != nil {
+		c.finish(err)
+		return
+	}
+	c.serveLoop()
+}
+
+// sweepIdle runs on the server's sweep timer: every connection that read
+// nothing since the last sweep and still holds a working goroutine is asked to
+// hop. It re-arms itself while the server has connections.
+func (s *Server) sweepIdle() {
+	s.mu.Lock()
+	for c := range s.conns {
+		if !c.canHop() || c.parked.Load() {
+			continue
+		}
+		r := c.reads.Load()
+		if r == c.sweptReads {
+			c.requestHop()
+		}
+		c.sweptReads = r
+	}
+	if len(s.conns) > 0 {
+		s.sweeper.Reset(idleHopAfter)
+	} else {
+		s.sweeping = false
+	}
+	s.mu.Unlock()
+}
+
+// startSweeper arms the sweep timer when the first connection registers.
+// Called with s.mu held.
+func (s *Server) startSweeper() {
+	if s.sweeping {
+		return
+	}
+	s.sweeping = true
+	if s.sweeper == nil {
+		s.sweeper = time.AfterFunc(idleHopAfter, s.sweepIdle)
+	} else {
+		s.sweeper.Reset(idleHopAfter)
+	}
+}
