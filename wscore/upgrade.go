@@ -66,6 +66,10 @@ func (h *Handshake) Serve(conn net.Conn, br *bufio.Reader) {
 	c.req = h.req
 	c.subprotocol = h.sub
 	c.version = h.req.Version
+	c.extensions = h.ext
+	if h.deflate != nil {
+		c.deflate = newDeflateConn(h.deflate, false)
+	}
 
 	// net/http leaves its own deadlines on a hijacked connection.
 	conn.SetDeadline(time.Time{})
