@@ -33,7 +33,7 @@ import (
 // "invalid distance too far back").
 //
 // The suite sends 1000 messages per case; here larger messages are sent fewer
-// times (at least 4, about 64 KiB per case, 16 KiB with -short) to keep the
+// times (at least 4, about 32 KiB per case, 8 KiB with -short) to keep the
 // run short. Set WSPLUG_AUTOBAHN_FULL=1 for the suite's full counts.
 
 // autobahnSizes are MSG_SIZES: case y of every sub-category uses row y.
@@ -150,9 +150,9 @@ func runDeflateCase(t *testing.T, d autobahnData, offer, wantExt string, row int
 	size, frag := autobahnSizes[row].size, autobahnSizes[row].frag
 	count := 1000
 	if os.Getenv("WSPLUG_AUTOBAHN_FULL") == "" {
-		budget := 64 << 10
+		budget := 32 << 10
 		if testing.Short() {
-			budget = 16 << 10
+			budget = 8 << 10
 		}
 		count = min(1000, max(4, budget/size))
 	}

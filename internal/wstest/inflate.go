@@ -118,18 +118,27 @@ func newHuffman(lengths []int) (*huffman, error) {
 	return h, nil
 }
 
-// decode reads one symbol bit by bit: codes of each length are consecutive
-// integers, the first of length l following the last of length l-1, doubled.
+// decode reads one symbol: codes of each length are consecutive integers, the
+// first of length l following the last of length l-1, doubled. It looks at up
+// to 15 buffered bits and consumes only the code's own.
 func (d *decoder) decode(h *huffman) (int, error) {
+	for d.nbits < 15 && d.pos < len(d.in) {
+		d.bits |= uint32(d.in[d.pos]) << d.nbits
+		d.pos++
+		d.nbits += 8
+	}
 	code, first, index := 0, 0, 0
-	for l := 1; l < 16; l++ {
-		b, err := d.take(1)
-		if err != nil {
-			return 0, err
+	bits := d.bits
+	for l := uint(1); l < 16; l++ {
+		if l > d.nbits {
+			return 0, errTruncated
 		}
-		code |= b
+		code |= int(bits & 1)
+		bits >>= 1
 		n := h.count[l]
 		if code-first < n {
+			d.bits >>= l
+			d.nbits -= l
 			return h.symbol[index+code-first], nil
 		}
 		index += n
@@ -200,7 +209,9 @@ func (d *decoder) block(f *Inflater) (bool, error) {
 }
 
 func (d *decoder) stored() error {
-	d.bits, d.nbits = 0, 0 // skip to the byte boundary
+	// Skip to the byte boundary; whole bytes already buffered are given back.
+	d.pos -= int(d.nbits / 8)
+	d.bits, d.nbits = 0, 0
 	if d.pos+4 > len(d.in) {
 		return errTruncated
 	}
