@@ -52,11 +52,11 @@ type autobahnData struct {
 }
 
 var section12Data = []autobahnData{
-	{"json_data1", false, jsonData},  // 12.1: large JSON, text
-	{"lena512", true, bitmapData},    // 12.2: 512x512 bitmap, binary
-	{"gutenberg_faust", true, prose}, // 12.3: German prose, sent as binary
-	{"html_data1", false, htmlData},  // 12.4: large HTML, text
-	{"ooms", true, pdfData},          // 12.5: a larger PDF, binary
+	{"json_data1", false, jsonData},      // 12.1: large JSON, text
+	{"lena512", true, bitmapData},        // 12.2: 512x512 bitmap, binary
+	{"gutenberg_faust", true, proseData}, // 12.3: German proseData, sent as binary
+	{"html_data1", false, htmlData},      // 12.4: large HTML, text
+	{"ooms", true, pdfData},              // 12.5: a larger PDF, binary
 }
 
 // section13Offers are the client offer lists of 13.1 to 13.7:
@@ -210,8 +210,8 @@ func runDeflateCase(t *testing.T, d autobahnData, offer, wantExt string, row int
 // Test data, generated once.
 
 var (
-	dataOnce                                   sync.Once
-	jsonBytes, bmpBytes, faust, html, pdfBytes []byte
+	dataOnce                                             sync.Once
+	jsonBytes, bmpBytes, faustBytes, htmlBytes, pdfBytes []byte
 )
 
 func makeData() {
@@ -245,7 +245,7 @@ func makeData() {
 		}
 		bmpBytes = b.Bytes()
 
-		// ~220 KB of German-looking prose with umlauts (UTF-8).
+		// ~220 KB of German-looking proseData with umlauts (UTF-8).
 		de := []string{"Faust", "Mephistopheles", "Gretchen", "über", "müssen", "schön", "Größe", "Geist", "Welt", "und", "die", "der", "ich", "nicht", "Natur", "Erkenntnis", "Himmel", "Erde", "höre", "Tränen"}
 		var f bytes.Buffer
 		for f.Len() < 220000 {
@@ -256,7 +256,7 @@ func makeData() {
 			}
 			f.WriteString(".\n")
 		}
-		faust = f.Bytes()
+		faustBytes = f.Bytes()
 
 		// ~160 KB of HTML (every file is longer than the largest message, 128 KiB,
 		// or its wrapped windows would be shorter than LEN).
@@ -267,7 +267,7 @@ func makeData() {
 				words[r.Intn(len(words))], words[r.Intn(len(words))], r.Intn(1000), words[r.Intn(len(words))], r.Intn(1000000))
 		}
 		h.WriteString("</body></html>\n")
-		html = h.Bytes()
+		htmlBytes = h.Bytes()
 
 		// ~400 KB PDF-like: text objects and incompressible streams.
 		var p bytes.Buffer
@@ -285,6 +285,6 @@ func makeData() {
 
 func jsonData() []byte   { makeData(); return jsonBytes }
 func bitmapData() []byte { makeData(); return bmpBytes }
-func prose() []byte      { makeData(); return faust }
-func htmlData() []byte   { makeData(); return html }
+func proseData() []byte  { makeData(); return faustBytes }
+func htmlData() []byte   { makeData(); return htmlBytes }
 func pdfData() []byte    { makeData(); return pdfBytes }

@@ -134,8 +134,8 @@ func dialDeflate(t *testing.T, ts *testServer, offer string) *wstest.DeflateClie
 	return dc
 }
 
-// echo sends msg (compressed or not) and checks the echo.
-func echo(t *testing.T, dc *wstest.DeflateClient, op byte, msg []byte, compress bool, frag int) (wireCompressed bool) {
+// deflateEcho sends msg (compressed or not) and checks the echo.
+func deflateEcho(t *testing.T, dc *wstest.DeflateClient, op byte, msg []byte, compress bool, frag int) (wireCompressed bool) {
 	t.Helper()
 	var err error
 	if compress {
@@ -146,7 +146,7 @@ func echo(t *testing.T, dc *wstest.DeflateClient, op byte, msg []byte, compress 
 	if err != nil {
 		t.Fatal(err)
 	}
-	gop, got, compressed, err := dc.ReadMessage(readTimeout)
+	gop, got, compressed, err := dc.ReadMessage(deflateTimeout)
 	if err != nil {
 		t.Fatalf("reading the echo of %d bytes: %v", len(msg), err)
 	}
@@ -156,11 +156,11 @@ func echo(t *testing.T, dc *wstest.DeflateClient, op byte, msg []byte, compress 
 	return compressed
 }
 
-// expectClose reads until the server's close frame and checks its code.
-func expectClose(t *testing.T, dc *wstest.DeflateClient, code int) {
+// expectDeflateClose reads until the server's close frame and checks its code.
+func expectDeflateClose(t *testing.T, dc *wstest.DeflateClient, code int) {
 	t.Helper()
 	for {
-		op, p, _, err := dc.ReadMessage(readTimeout)
+		op, p, _, err := dc.ReadMessage(deflateTimeout)
 		if err != nil {
 			t.Fatalf("want close %d, got %v", code, err)
 		}
@@ -200,7 +200,7 @@ func TestDeflateWindowsAndTakeoverBothWays(t *testing.T) {
 					var sizes []int
 					for i := 0; i < 8; i++ {
 						msg := windowProbe(int64(i%2), 3000)
-						echo(t, dc, wstest.OpBinary, msg, true, 0)
+						deflateEcho(t, dc, wstest.OpBinary, msg, true, 0)
 						sizes = append(sizes, dc.LastWire)
 					}
 					if dc.MaxDistance > 1<<bits {
@@ -230,7 +230,7 @@ func TestDeflateMixedCompressedAndPlain(t *testing.T) {
 	dc := dialDeflate(t, ts, "permessage-deflate; client_max_window_bits")
 	for i := 0; i < 20; i++ {
 		msg := windowProbe(int64(i%4), 1000+i*300)
-		echo(t, dc, wstest.OpText, msg, i%3 != 1, 0)
+		deflateEcho(t, dc, wstest.OpText, msg, i%3 != 1, 0)
 	}
 }
 
@@ -241,7 +241,7 @@ func TestDeflateFragmentedIncoming(t *testing.T) {
 	dc := dialDeflate(t, ts, "permessage-deflate")
 	msg := []byte(strings.Repeat("fragmented and compressed; ", 500))
 	for _, frag := range []int{1, 7, 100, 256, 4096} {
-		echo(t, dc, wstest.OpText, msg, true, frag)
+		deflateEcho(t, dc, wstest.OpText, msg, true, frag)
 	}
 	// A ping between the fragments is answered and does not disturb the message.
 	z := dc.Compress(msg)
@@ -252,11 +252,11 @@ func TestDeflateFragmentedIncoming(t *testing.T) {
 	if _, err := dc.Conn.Write(wire); err != nil {
 		t.Fatal(err)
 	}
-	f, err := dc.ReadFrame(readTimeout)
+	f, err := dc.ReadFrame(deflateTimeout)
 	if err != nil || f.Op != wstest.OpPong || string(f.Payload) != "mid" {
 		t.Fatalf("want the pong first, got op %d %q %v", f.Op, f.Payload, err)
 	}
-	op, got, _, err := dc.ReadMessage(readTimeout)
+	op, got, _, err := dc.ReadMessage(deflateTimeout)
 	if err != nil || op != wstest.OpText || !bytes.Equal(got, msg) {
 		t.Fatalf("echo: op %d, %d bytes, %v", op, len(got), err)
 	}
@@ -274,7 +274,7 @@ func TestDeflateFragmentedOutgoing(t *testing.T) {
 	}
 	var z []byte
 	for i := 0; ; i++ {
-		f, err := dc.ReadFrame(readTimeout)
+		f, err := dc.ReadFrame(deflateTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,21 +304,21 @@ func TestDeflateEmptyMessages(t *testing.T) {
 	dc := dialDeflate(t, ts, "permessage-deflate")
 	for _, op := range []byte{wstest.OpText, wstest.OpBinary} {
 		// A lone empty stored block (what compressors produce) ...
-		if !echo(t, dc, op, nil, true, 0) {
+		if !deflateEcho(t, dc, op, nil, true, 0) {
 			t.Fatal("empty message echoed uncompressed")
 		}
 		// ... and an RSV1 frame without any payload byte.
 		if err := dc.SendFrames(op, 4, nil, 0); err != nil {
 			t.Fatal(err)
 		}
-		if gop, got, _, err := dc.ReadMessage(readTimeout); err != nil || gop != op || len(got) != 0 {
+		if gop, got, _, err := dc.ReadMessage(deflateTimeout); err != nil || gop != op || len(got) != 0 {
 			t.Fatalf("op %d: %q %v", gop, got, err)
 		}
 		// Plain empty messages still work.
-		echo(t, dc, op, nil, false, 0)
+		deflateEcho(t, dc, op, nil, false, 0)
 	}
 	// The window is intact afterwards.
-	echo(t, dc, wstest.OpText, []byte(strings.Repeat("after empty ", 100)), true, 0)
+	deflateEcho(t, dc, wstest.OpText, []byte(strings.Repeat("after empty ", 100)), true, 0)
 }
 
 // TestDeflateFinalBlockFromPeer accepts a message compressed with a final
@@ -334,7 +334,7 @@ func TestDeflateFinalBlockFromPeer(t *testing.T) {
 	if err := dc.SendFrames(wstest.OpText, 4, buf.Bytes(), 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, got, _, err := dc.ReadMessage(readTimeout); err != nil || !bytes.Equal(got, first) {
+	if _, got, _, err := dc.ReadMessage(deflateTimeout); err != nil || !bytes.Equal(got, first) {
 		t.Fatalf("%q %v", got, err)
 	}
 	// A second message that refers back into the first one's text.
@@ -347,7 +347,7 @@ func TestDeflateFinalBlockFromPeer(t *testing.T) {
 	if err := dc.SendFrames(wstest.OpText, 4, z, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, got, _, err := dc.ReadMessage(readTimeout); err != nil || !bytes.Equal(got, second) {
+	if _, got, _, err := dc.ReadMessage(deflateTimeout); err != nil || !bytes.Equal(got, second) {
 		t.Fatalf("%q %v", got, err)
 	}
 }
@@ -356,10 +356,10 @@ func TestDeflateFinalBlockFromPeer(t *testing.T) {
 func TestDeflateThreshold(t *testing.T) {
 	ts := deflateServer(t, DeflateAcceptor{}, Options{CompressionThreshold: 64})
 	dc := dialDeflate(t, ts, "permessage-deflate")
-	if echo(t, dc, wstest.OpText, []byte(strings.Repeat("s", 63)), true, 0) {
+	if deflateEcho(t, dc, wstest.OpText, []byte(strings.Repeat("s", 63)), true, 0) {
 		t.Fatal("63 bytes sent compressed with threshold 64")
 	}
-	if !echo(t, dc, wstest.OpText, []byte(strings.Repeat("s", 64)), true, 0) {
+	if !deflateEcho(t, dc, wstest.OpText, []byte(strings.Repeat("s", 64)), true, 0) {
 		t.Fatal("64 bytes sent uncompressed with threshold 64")
 	}
 }
@@ -371,13 +371,13 @@ func TestDeflateIncompressible(t *testing.T) {
 	rand.New(rand.NewSource(1)).Read(noise)
 	ts := deflateServer(t, DeflateAcceptor{ServerNoContextTakeover: true}, Options{})
 	dc := dialDeflate(t, ts, "permessage-deflate")
-	if echo(t, dc, wstest.OpBinary, noise, true, 0) {
+	if deflateEcho(t, dc, wstest.OpBinary, noise, true, 0) {
 		t.Fatal("incompressible message sent compressed without takeover")
 	}
 	ts2 := deflateServer(t, DeflateAcceptor{}, Options{})
 	dc2 := dialDeflate(t, ts2, "permessage-deflate")
 	for i := 0; i < 3; i++ {
-		if !echo(t, dc2, wstest.OpBinary, noise, true, 0) {
+		if !deflateEcho(t, dc2, wstest.OpBinary, noise, true, 0) {
 			t.Fatal("message sent uncompressed with takeover")
 		}
 	}
@@ -454,8 +454,8 @@ func TestDeflateProtocolErrors(t *testing.T) {
 			if _, err := dc.Conn.Write(c.send(dc)); err != nil {
 				t.Fatal(err)
 			}
-			expectClose(t, dc, c.code)
-			if ci := ts.nextClose(t); ci.wasClean || ci.code != CloseAbnormal {
+			expectDeflateClose(t, dc, c.code)
+			if ci := ts.nextClose(t); ci.localCode != c.code {
 				t.Fatalf("OnClose %+v", ci)
 			}
 		})
@@ -500,10 +500,10 @@ func TestDeflateBomb(t *testing.T) {
 			if _, err := dc.Conn.Write(frames); err != nil {
 				t.Fatal(err)
 			}
-			expectClose(t, dc, CloseMessageTooBig)
+			expectDeflateClose(t, dc, CloseMessageTooBig)
 			ci := ts.nextClose(t)
 			runtime.ReadMemStats(&after)
-			if ci.code != CloseAbnormal || !strings.Contains(ci.reason, "limit") {
+			if ci.localCode != CloseMessageTooBig || ci.code != CloseAbnormal || !strings.Contains(ci.reason, "limit") {
 				t.Fatalf("OnClose %+v", ci)
 			}
 			allocated := after.TotalAlloc - before.TotalAlloc
@@ -521,13 +521,13 @@ func TestDeflateLimitExactly(t *testing.T) {
 	const limit = 100000
 	ts := deflateServer(t, DeflateAcceptor{}, Options{MaxMessagePayloadSize: limit})
 	dc := dialDeflate(t, ts, "permessage-deflate; client_no_context_takeover")
-	echo(t, dc, wstest.OpBinary, windowProbe(1, limit), true, 0)
+	deflateEcho(t, dc, wstest.OpBinary, windowProbe(1, limit), true, 0)
 	// Incompressible data at the limit: the compressed form is a little larger.
 	noise := make([]byte, limit)
 	rand.New(rand.NewSource(2)).Read(noise)
-	echo(t, dc, wstest.OpBinary, noise, true, 0)
+	deflateEcho(t, dc, wstest.OpBinary, noise, true, 0)
 	if err := dc.SendCompressed(wstest.OpBinary, windowProbe(1, limit+1), 0); err != nil {
 		t.Fatal(err)
 	}
-	expectClose(t, dc, CloseMessageTooBig)
+	expectDeflateClose(t, dc, CloseMessageTooBig)
 }

@@ -297,7 +297,7 @@ func TestServerDeflateNegotiation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			op, got, compressed, err := dc.ReadMessage(readTimeout)
+			op, got, compressed, err := dc.ReadMessage(deflateTimeout)
 			if err != nil || op != wstest.OpText || !bytes.Equal(got, msg) || compressed != (c.want != "") {
 				t.Fatalf("echo: op %d, %d bytes, compressed %v, err %v", op, len(got), compressed, err)
 			}
@@ -433,4 +433,4 @@ func TestClientAndServerNegotiationAgree(t *testing.T) {
 	}
 }
 
-const readTimeout = 10 * time.Second
+const deflateTimeout = 10 * time.Second

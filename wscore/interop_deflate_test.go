@@ -13,12 +13,12 @@ import (
 	gorilla "github.com/gorilla/websocket"
 )
 
-// interopSizes cover the frame-length encodings, the 32 KiB window and the
+// deflateSizes cover the frame-length encodings, the 32 KiB window and the
 // read/write buffer sizes around them.
-var interopSizes = []int{0, 1, 2, 125, 126, 1000, 4095, 4096, 4097, 32767, 32768, 32769, 65535, 65536, 100000, 1 << 20, 4 << 20}
+var deflateSizes = []int{0, 1, 2, 125, 126, 1000, 4095, 4096, 4097, 32767, 32768, 32769, 65535, 65536, 100000, 1 << 20, 4 << 20}
 
-// interopPayload returns a compressible text (kind 0) or random bytes (kind 1).
-func interopPayload(kind, n int, seed int64) []byte {
+// deflatePayload returns a compressible text (kind 0) or random bytes (kind 1).
+func deflatePayload(kind, n int, seed int64) []byte {
 	if kind == 0 {
 		p := windowProbe(seed, n)
 		return p
@@ -59,18 +59,18 @@ func TestInteropGorillaDeflate(t *testing.T) {
 			}
 			c.SetReadLimit(16 << 20)
 			for _, kind := range []int{0, 1} {
-				for i, n := range interopSizes {
-					msg := interopPayload(kind, n, int64(i))
+				for i, n := range deflateSizes {
+					msg := deflatePayload(kind, n, int64(i))
 					typ := gorilla.TextMessage
 					if kind == 1 {
 						typ = gorilla.BinaryMessage
 					}
 					c.EnableWriteCompression(i%5 != 4) // now and then uncompressed
-					c.SetWriteDeadline(time.Now().Add(readTimeout))
+					c.SetWriteDeadline(time.Now().Add(deflateTimeout))
 					if err := c.WriteMessage(typ, msg); err != nil {
 						t.Fatal(err)
 					}
-					c.SetReadDeadline(time.Now().Add(readTimeout))
+					c.SetReadDeadline(time.Now().Add(deflateTimeout))
 					gt, got, err := c.ReadMessage()
 					if err != nil {
 						t.Fatalf("kind %d size %d: %v", kind, n, err)
@@ -110,8 +110,8 @@ func TestInteropCoderDeflate(t *testing.T) {
 				c.SetReadLimit(16 << 20)
 				for round := 0; round < 2; round++ { // the second round repeats: takeover pays
 					for _, kind := range []int{0, 1} {
-						for i, n := range interopSizes {
-							msg := interopPayload(kind, n, int64(i))
+						for i, n := range deflateSizes {
+							msg := deflatePayload(kind, n, int64(i))
 							typ := websocket.MessageText
 							if kind == 1 {
 								typ = websocket.MessageBinary
