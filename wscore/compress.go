@@ -129,21 +129,60 @@ func putCompressor(cp *compressor) {
 // and returns it. The history is kept for the next message (context
 // takeover); the caller resets the compressor when it must not be.
 func (cp *compressor) compress(dst, p []byte) ([]byte, error) {
-	cp.out.b = dst
-	defer func() { cp.out.b = nil }()
-	if len(p) > 0 {
-		if _, err := cp.fw.Write(p); err != nil {
-			return dst, err
-		}
-	}
-	if err := cp.fw.Flush(); err != nil {
+	dst, err := cp.write(dst, p)
+	if err != nil {
 		return dst, err
 	}
-	b := cp.out.b
-	if n := len(b) - len(deflateTail); n >= len(dst) && [4]byte(b[n:]) == deflateTail {
-		b = b[:n]
+	return cp.finish(dst)
+}
+
+// write compresses part of a message, appending to dst what the compressor
+// has output so far (possibly nothing). A message sent in pieces (a
+// streaming writer) calls write for each and finish at the end.
+func (cp *compressor) write(dst, p []byte) ([]byte, error) {
+	if len(p) == 0 {
+		return dst, nil
 	}
-	return b, nil
+	cp.out.b = dst
+	_, err := cp.fw.Write(p)
+	dst, cp.out.b = cp.out.b, nil
+	return dst, err
+}
+
+// finish ends a message: a sync flush, whose 4-byte tail is removed as RFC
+// 7692 7.2.1 says, appended to dst.
+func (cp *compressor) finish(dst []byte) ([]byte, error) {
+	start := len(dst)
+	cp.out.b = dst
+	err := cp.fw.Flush()
+	dst, cp.out.b = cp.out.b, nil
+	if err != nil {
+		return dst, err
+	}
+	if n := len(dst) - len(deflateTail); n >= start && [4]byte(dst[n:]) == deflateTail {
+		dst = dst[:n]
+	}
+	return dst, nil
+}
+
+// compressAlone appends p compressed as a message on its own (no history
+// before it) with a 2^bits window. Every connection that compresses without
+// context takeover at that window sends exactly these bytes, so a message for
+// many connections (prepared/broadcast) can be compressed once per window size
+// and shared; connections with takeover must compress it themselves. (Like
+// sendCompressed, a sender should send the payload uncompressed instead when
+// the result is not shorter.)
+func compressAlone(dst, p []byte, bits int) ([]byte, error) {
+	cp := getCompressor(bits)
+	defer putCompressor(cp)
+	return cp.compress(dst, p)
+}
+
+// sharedWindow reports the window bits of this connection's outgoing
+// compression when its messages do not depend on earlier ones (no context
+// takeover), so compressAlone's output can be sent as is.
+func (d *deflateConn) sharedWindow() (bits int, ok bool) {
+	return d.sendBits, d.sendNoTakeover
 }
 
 // inflater is a pooled decompressor with its input.

@@ -531,3 +531,55 @@ func TestDeflateLimitExactly(t *testing.T) {
 	}
 	expectDeflateClose(t, dc, CloseMessageTooBig)
 }
+
+// TestCompressInPieces: a message compressed in pieces (a streaming writer)
+// inflates to the whole, within the window.
+func TestCompressInPieces(t *testing.T) {
+	msg := windowProbe(5, 50000)
+	for _, bits := range []int{9, 15} {
+		cp := getCompressor(bits)
+		var z []byte
+		var err error
+		for rest := msg; len(rest) > 0; {
+			n := min(len(rest), 777)
+			if z, err = cp.write(z, rest[:n]); err != nil {
+				t.Fatal(err)
+			}
+			rest = rest[n:]
+		}
+		if z, err = cp.finish(z); err != nil {
+			t.Fatal(err)
+		}
+		putCompressor(cp)
+		var inf wstest.Inflater
+		got, err := inf.Message(z)
+		if err != nil || !bytes.Equal(got, msg) || inf.MaxDistance > 1<<bits {
+			t.Fatalf("bits %d: %v, equal %v, distance %d", bits, err, bytes.Equal(got, msg), inf.MaxDistance)
+		}
+	}
+}
+
+// TestCompressAloneIsShareable: without context takeover the compressed bytes
+// depend only on the payload and the window, whatever the pooled compressor
+// did before, so one compression serves every such connection.
+func TestCompressAloneIsShareable(t *testing.T) {
+	msg := windowProbe(6, 3000)
+	for bits := minWindowBits; bits <= maxWindowBits; bits++ {
+		first, _ := compressAlone(nil, msg, bits)
+		// Dirty the pool: a compressor with history goes back to it.
+		cp := getCompressor(bits)
+		cp.compress(nil, windowProbe(7, 20000))
+		putCompressor(cp)
+		again, _ := compressAlone(nil, msg, bits)
+		if !bytes.Equal(first, again) {
+			t.Fatalf("bits %d: compressAlone differs after the pool was used", bits)
+		}
+		d := newDeflateConn(&DeflateResponse{ServerNoContextTakeover: true, ServerMaxWindowBits: bits}, false)
+		if b, ok := d.sharedWindow(); !ok || b != bits {
+			t.Fatalf("sharedWindow %d %v", b, ok)
+		}
+		if _, ok := newDeflateConn(&DeflateResponse{}, false).sharedWindow(); ok {
+			t.Fatal("a connection with takeover reported a shareable window")
+		}
+	}
+}

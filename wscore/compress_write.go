@@ -17,10 +17,8 @@ func (c *Conn) sendCompressed(op byte, payload []byte) error {
 	bp := getScratch()
 	var z []byte
 	var err error
-	if d.sendNoTakeover {
-		cp := getCompressor(d.sendBits)
-		z, err = cp.compress((*bp)[:0], payload)
-		putCompressor(cp)
+	if bits, ok := d.sharedWindow(); ok {
+		z, err = compressAlone((*bp)[:0], payload, bits)
 		switch {
 		case err != nil:
 			err = fmt.Errorf("wscore: compressing a message: %w", err)
