@@ -59,7 +59,9 @@ func (c *Conn) deliverCompressed() error {
 	if err != nil {
 		return err
 	}
-	c.stats.messagesIn.Add(1)
+	if c.stats.messagesIn.Add(1) == 1 {
+		c.timings.mark(msFirstIn)
+	}
 	c.stats.bytesIn.Add(uint64(len(payload)))
 	return c.callMessage(payload, isBinary)
 }
