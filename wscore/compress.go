@@ -50,6 +50,11 @@ type deflateConn struct {
 	// far, up to recvWindow bytes.
 	inBuf  *[]byte
 	window []byte
+
+	// Bytes saved by compression (compress_stats.go), handed to ended when
+	// the connection ends.
+	saved deflateSavings
+	ended *deflateSavings
 }
 
 // newDeflateConn prepares the state for the parameters in effect r; isClient
@@ -240,6 +245,7 @@ func (d *deflateConn) release() {
 	}
 	d.window = nil
 	d.inBuf = nil
+	d.saved.moveTo(d.ended)
 }
 
 // scratch buffers hold compressed messages on their way in or out. Buffers

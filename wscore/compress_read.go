@@ -59,6 +59,7 @@ func (c *Conn) deliverCompressed() error {
 	if err != nil {
 		return err
 	}
+	d.saved.in.Add(int64(len(payload) - len(z)))
 	if c.stats.messagesIn.Add(1) == 1 {
 		c.timings.mark(msFirstIn)
 	}

@@ -583,3 +583,32 @@ func TestCompressAloneIsShareable(t *testing.T) {
 		}
 	}
 }
+
+// TestDeflateWireBytes: the server reports what compression saved, for the
+// status page's ratio, while connections are open and after they end.
+func TestDeflateWireBytes(t *testing.T) {
+	ts := deflateServer(t, DeflateAcceptor{}, Options{})
+	if !ts.CompressionEnabled() {
+		t.Fatal("CompressionEnabled false")
+	}
+	dc := dialDeflate(t, ts, "permessage-deflate")
+	msg := []byte(strings.Repeat("the same words again and again ", 300))
+	for i := 0; i < 3; i++ {
+		deflateEcho(t, dc, wstest.OpText, msg, true, 0)
+	}
+	check := func(when string) {
+		st := ts.Stats()
+		in, out := ts.WireBytes()
+		if st.BytesIn != uint64(3*len(msg)) || in == 0 || in*5 > st.BytesIn || out == 0 || out*5 > st.BytesOut {
+			t.Fatalf("%s: app bytes %d/%d, wire %d/%d", when, st.BytesIn, st.BytesOut, in, out)
+		}
+	}
+	check("open")
+	dc.WriteFrame(wstest.CloseFrame(1000, ""))
+	ts.nextClose(t)
+	check("ended")
+	plain := startServer(t, Options{})
+	if plain.CompressionEnabled() {
+		t.Fatal("CompressionEnabled true without an accept func")
+	}
+}

@@ -25,7 +25,9 @@ func (c *Conn) sendCompressed(op byte, payload []byte) error {
 		case len(z) >= len(payload):
 			err = c.sendFrames(op, 0, payload)
 		default:
-			err = c.sendFrames(op, bitRsv1, z)
+			if err = c.sendFrames(op, bitRsv1, z); err == nil {
+				d.saved.out.Add(int64(len(payload) - len(z)))
+			}
 		}
 		putScratch(bp, z)
 		return err
@@ -43,8 +45,8 @@ func (c *Conn) sendCompressed(op byte, payload []byte) error {
 	z, err = d.cp.compress((*bp)[:0], payload)
 	if err != nil {
 		err = fmt.Errorf("wscore: compressing a message: %w", err)
-	} else {
-		err = c.sendFrames(op, bitRsv1, z)
+	} else if err = c.sendFrames(op, bitRsv1, z); err == nil {
+		d.saved.out.Add(int64(len(payload) - len(z)))
 	}
 	putScratch(bp, z)
 	return err

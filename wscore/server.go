@@ -37,6 +37,8 @@ type Server struct {
 	refused  map[string]uint64
 	closed   totals        // counters of connections that have ended
 	drained  chan struct{} // closed when the last connection ends during Shutdown
+
+	deflated deflateSavings // compression savings of ended connections (compress_stats.go)
 }
 
 type totals struct {

@@ -69,6 +69,7 @@ func (h *Handshake) Serve(conn net.Conn, br *bufio.Reader) {
 	c.extensions = h.ext
 	if h.deflate != nil {
 		c.deflate = newDeflateConn(h.deflate, false)
+		c.deflate.ended = &s.deflated
 	}
 
 	// net/http leaves its own deadlines on a hijacked connection.
