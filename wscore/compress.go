@@ -15,8 +15,9 @@ import (
 // borrows a compressor or decompressor from a pool for the time it is
 // processed. With context takeover the LZ77 window outlives the message:
 //   - sending, the connection keeps its own compressor from its first
-//     compressed message to its end (klauspost's flate.Writer: hash tables and
-//     history, several hundred KiB; see BenchmarkDeflateConnMemory);
+//     compressed message to its end (klauspost's flate.Writer: hash tables,
+//     history and token buffers, about 800 KiB, 1 MiB for windows under 15
+//     bits; see BenchmarkDeflateConnMemory);
 //   - receiving, it keeps only the last 2^client_max_window_bits bytes it
 //     inflated (32 KiB by default, 512 bytes at 9 bits) and borrows a pooled
 //     decompressor per message, primed with that window.
