@@ -110,16 +110,17 @@ func parseWindowBits(v string) (int, bool) {
 	return n, true
 }
 
-// deflateParams turns the parameters of one permessage-deflate element into
-// its fields. forOffer selects the rules of an offer (client_max_window_bits
-// may lack a value) or of a response (every window parameter has a value). Any
-// unknown, repeated or ill-valued parameter is an error: RFC 7692 section 7 has
-// the server decline such an offer and the client fail on such a response.
+// deflateParams are the parameters of one permessage-deflate element.
 type deflateParams struct {
 	serverNoTakeover, clientNoTakeover bool
 	serverBits, clientBits             int // 0 absent, -1 present without value (offers only)
 }
 
+// parseDeflateParams reads the parameters of one permessage-deflate element.
+// forOffer selects the rules of an offer (client_max_window_bits may lack a
+// value) or of a response (every window parameter has a value). Any unknown,
+// repeated or ill-valued parameter is an error: RFC 7692 section 7 has the
+// server decline such an offer and the client fail on such a response.
 func parseDeflateParams(params []ExtensionParam, forOffer bool) (deflateParams, error) {
 	var p deflateParams
 	seen := map[string]bool{}
@@ -134,23 +135,23 @@ func parseDeflateParams(params []ExtensionParam, forOffer bool) (deflateParams, 
 			if prm.HasValue {
 				return p, fmt.Errorf("parameter %s takes no value", name)
 			}
-			if name[0] == 's' {
+			if name == "server_no_context_takeover" {
 				p.serverNoTakeover = true
 			} else {
 				p.clientNoTakeover = true
 			}
 		case "server_max_window_bits", "client_max_window_bits":
-			bits := -1
+			bits := -1 // present without a value: only client_max_window_bits in an offer
 			if prm.HasValue {
 				n, ok := parseWindowBits(prm.Value)
 				if !ok {
 					return p, fmt.Errorf("parameter %s=%q: want 8 to 15", name, prm.Value)
 				}
 				bits = n
-			} else if !forOffer || name[0] == 's' {
+			} else if !forOffer || name == "server_max_window_bits" {
 				return p, fmt.Errorf("parameter %s needs a value", name)
 			}
-			if name[0] == 's' {
+			if name == "server_max_window_bits" {
 				p.serverBits = bits
 			} else {
 				p.clientBits = bits
