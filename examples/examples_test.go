@@ -188,3 +188,28 @@ func TestChatExample(t *testing.T) {
 		}
 	}
 }
+
+// TestAutobahnExampleCompression: the example accepts permessage-deflate.
+func TestAutobahnExampleCompression(t *testing.T) {
+	t.Parallel()
+	bin := buildExample(t, "autobahn")
+	url := startExample(t, bin, "-addr", "127.0.0.1:0")
+	d := websocket.Dialer{EnableCompression: true, HandshakeTimeout: 5 * time.Second}
+	c, resp, err := d.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ext := resp.Header.Get("Sec-Websocket-Extensions"); !strings.HasPrefix(ext, "permessage-deflate") {
+		t.Fatalf("Sec-WebSocket-Extensions %q", ext)
+	}
+	msg := strings.Repeat("compressed autobahn example ", 100)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := c.ReadMessage(); err != nil || string(got) != msg {
+		t.Fatalf("echo: %d bytes, %v", len(got), err)
+	}
+	c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""))
+}

@@ -41,6 +41,10 @@ type Conn struct {
 	desynced    bool  // frame boundaries are lost (bad header, or failed mid-frame)
 	midPayload  bool  // reading a data frame's payload
 
+	// permessage-deflate: nil when not negotiated (compress*.go).
+	deflate       *deflateConn
+	msgCompressed bool // the message being assembled is compressed
+
 	// Closing state, under mu.
 	mu            sync.Mutex
 	closeReceived bool
@@ -109,10 +113,10 @@ func (c *Conn) SendMessage(payload []byte, isBinary bool) error {
 		op = opBinary
 	}
 	var err error
-	if f := c.cfg.autoFragment; f > 0 && len(payload) > f {
-		err = c.sendFragmented(op, payload, f)
+	if c.deflate != nil && len(payload) >= c.cfg.compressionThreshold {
+		err = c.sendCompressed(op, payload)
 	} else {
-		err = c.w.writeFrame(kindData, true, 0, op, payload)
+		err = c.sendFrames(op, 0, payload)
 	}
 	if err != nil {
 		return err
@@ -124,20 +128,29 @@ func (c *Conn) SendMessage(payload []byte, isBinary bool) error {
 	return nil
 }
 
+// sendFrames writes one message's payload as it goes on the wire (compressed
+// or not; rsv is for its first frame), fragmented by AutoFragmentSize.
+func (c *Conn) sendFrames(op, rsv byte, payload []byte) error {
+	if f := c.cfg.autoFragment; f > 0 && len(payload) > f {
+		return c.sendFragmented(op, rsv, payload, f)
+	}
+	return c.w.writeFrame(kindData, true, rsv, op, payload)
+}
+
 // sendFragmented writes payload as frames of at most size bytes, holding the
-// stream so no other message interleaves.
-func (c *Conn) sendFragmented(op byte, payload []byte, size int) error {
+// stream so no other message interleaves. rsv goes on the first frame only.
+func (c *Conn) sendFragmented(op, rsv byte, payload []byte, size int) error {
 	if err := c.w.beginStream(); err != nil {
 		return err
 	}
 	defer c.w.endStream()
 	for first := true; ; first = false {
 		n := min(size, len(payload))
-		fop := byte(opContinuation)
+		fop, frsv := byte(opContinuation), byte(0)
 		if first {
-			fop = op
+			fop, frsv = op, rsv
 		}
-		if err := c.w.writeFrame(kindStream, n == len(payload), 0, fop, payload[:n]); err != nil {
+		if err := c.w.writeFrame(kindStream, n == len(payload), frsv, fop, payload[:n]); err != nil {
 			return err
 		}
 		payload = payload[n:]

@@ -140,6 +140,14 @@ type Options struct {
 	// when permessage-deflate is in use. Default 0: compress everything.
 	CompressionThreshold int
 
+	// PerMessageCompressionAccept chooses among a client's permessage-deflate
+	// offers (RFC 7692), most preferred first, and returns the parameters to
+	// answer with, or nil to decline. nil (the default) turns compression off,
+	// as in Autobahn. DefaultDeflateAccept takes the first offer with context
+	// takeover where allowed; DeflateAcceptor sets limits. An answer that is
+	// not valid for any of the offers is logged and declined.
+	PerMessageCompressionAccept func(offers []DeflateOffer) *DeflateResponse
+
 	// ReadBufferSize and WriteBufferSize size the connection's buffers (see
 	// DefaultReadBufferSize, DefaultWriteBufferSize).
 	ReadBufferSize  int

@@ -192,7 +192,9 @@ func (c *Conn) readHeader() (frameHeader, error) {
 // fragmentation order and the size limits.
 func (c *Conn) checkHeader(h *frameHeader) *protocolError {
 	if h.rsv != 0 {
-		return failWith(CloseProtocolError, "reserved bits set (0x%02x) without a negotiated extension", h.rsv)
+		if err := c.checkRSV(h); err != nil { // compress_read.go
+			return err
+		}
 	}
 	if !isKnownOpcode(h.opcode) {
 		return failWith(CloseProtocolError, "unknown opcode %d", h.opcode)
@@ -214,7 +216,7 @@ func (c *Conn) checkHeader(h *frameHeader) *protocolError {
 		if m := c.cfg.maxFrame; m > 0 && h.length > m {
 			return failWith(CloseMessageTooBig, "frame payload of %d bytes exceeds the limit of %d", h.length, m)
 		}
-		if m := c.cfg.maxMessage; m > 0 && int64(len(c.msg))+h.length > m {
+		if m := c.wireLimit(h); m > 0 && int64(len(c.msg))+h.length > m {
 			return failWith(CloseMessageTooBig, "message exceeds the limit of %d bytes", m)
 		}
 	}
@@ -294,8 +296,12 @@ func (c *Conn) readData(h *frameHeader) error {
 	if h.opcode != opContinuation {
 		c.msgOp = h.opcode
 		c.utf8.reset()
+		if c.msgCompressed = h.rsv&bitRsv1 != 0; c.msgCompressed {
+			c.startCompressed()
+		}
 	}
-	validate := c.msgOp == opText && c.cfg.validateUTF8
+	// A compressed message is validated as it is inflated.
+	validate := c.msgOp == opText && c.cfg.validateUTF8 && !c.msgCompressed
 	remaining := h.length
 	c.midPayload = true
 	pos := 0 // position in the masking key's cycle
@@ -350,6 +356,9 @@ func (c *Conn) readData(h *frameHeader) error {
 	c.midPayload = false
 	if !h.fin {
 		return nil
+	}
+	if c.msgCompressed {
+		return c.deliverCompressed()
 	}
 	if validate && !c.utf8.complete() {
 		return failWith(CloseInvalidPayload, "text message ends inside a UTF-8 sequence")
@@ -512,6 +521,9 @@ func (c *Conn) releaseBuffers() {
 	}
 	c.rpos, c.rend = 0, 0
 	c.msg = nil
+	if c.deflate != nil {
+		c.deflate.release()
+	}
 }
 
 // idleBufferReleased reports whether the reader gave its buffer back while

@@ -39,6 +39,8 @@ type Server struct {
 	drained  chan struct{} // closed when the last connection ends during Shutdown
 	sweeper  *time.Timer   // moves long-idle readers to fresh goroutines (idle.go)
 	sweeping bool
+
+	deflated deflateSavings // compression savings of ended connections (compress_stats.go)
 }
 
 type totals struct {
@@ -116,7 +118,9 @@ type Handshake struct {
 	proto    ServerProtocol
 	response []byte // the 101 response
 	sub      string
-	started  time.Time // when Prepare began, for Timings
+	started  time.Time        // when Prepare began, for Timings
+	ext      string           // the Sec-WebSocket-Extensions answered
+	deflate  *DeflateResponse // permessage-deflate in effect; nil when none
 	done     bool
 }
 
@@ -204,8 +208,9 @@ func (s *Server) accept(info handshakeInfo, started time.Time) (*Handshake, erro
 		return nil, httpError(http.StatusInternalServerError, "internal server error")
 	}
 	key := info.key
-	resp := appendResponse101(make([]byte, 0, 256), AcceptKey(key), sub, "", s.name, acc.Header)
-	return &Handshake{s: s, req: info.req, proto: proto, response: resp, sub: sub, started: started}, nil
+	ext, dfl := s.negotiateDeflate(info.req.Extensions) // deflate.go
+	resp := appendResponse101(make([]byte, 0, 256), AcceptKey(key), sub, ext, s.name, acc.Header)
+	return &Handshake{s: s, req: info.req, proto: proto, response: resp, sub: sub, started: started, ext: ext, deflate: dfl}, nil
 }
 
 // callConnect runs OnConnect; a panic refuses the request instead of crashing.

@@ -80,6 +80,11 @@ func (h *Handshake) serve(conn net.Conn, br *bufio.Reader, pinned bool) {
 	c.subprotocol = h.sub
 	c.version = h.req.Version
 	c.pinned = pinned
+	c.extensions = h.ext
+	if h.deflate != nil {
+		c.deflate = newDeflateConn(h.deflate, false)
+		c.deflate.ended = &s.deflated
+	}
 
 	// net/http leaves its own deadlines on a hijacked connection.
 	conn.SetDeadline(time.Time{})

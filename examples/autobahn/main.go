@@ -2,7 +2,10 @@
 // (fuzzingclient mode): it echoes every message at path "/", text as text and
 // binary as binary, with limits large enough for the suite's 16 MiB messages.
 // The same protocol can be served through each framework adapter, so the
-// suite can run against every one of them.
+// suite can run against every one of them. It accepts every permessage-deflate
+// offer (DefaultDeflateAccept: the first offer, with context takeover where the
+// client allows it and every window size honoured), so the suite's compression
+// sections 12 and 13 run too.
 //
 //	go run ./examples/autobahn -addr 127.0.0.1:9001 -framework gin
 //
@@ -42,8 +45,11 @@ func (echoProtocol) OnMessage(c *wscore.Conn, payload []byte, isBinary bool) {
 func newEcho() wscore.ServerProtocol { return echoProtocol{} }
 
 // options are the suite's: 16 MiB messages, default origin policy (the suite
-// sends no Origin).
-var options = wscore.Options{MaxMessagePayloadSize: 64 << 20}
+// sends no Origin), permessage-deflate accepted.
+var options = wscore.Options{
+	MaxMessagePayloadSize:       64 << 20,
+	PerMessageCompressionAccept: wscore.DefaultDeflateAccept,
+}
 
 // frameworks are the adapters the server can run behind.
 var frameworks = []string{"nethttp", "gin", "echo", "fiber"}
