@@ -122,14 +122,15 @@ func StatusHandler(s *wscore.Server, route string) http.Handler {
 }
 
 // routeOf is the route the status page names: the ServeMux pattern without
-// its method and host, or the request path.
+// its method, host and "{$}" end anchor ("GET /{$}" is the route "/"), or
+// the request path.
 func routeOf(r *http.Request) string {
 	if p := r.Pattern; p != "" {
 		if _, after, ok := strings.Cut(p, " "); ok {
 			p = strings.TrimLeft(after, " \t")
 		}
 		if i := strings.IndexByte(p, '/'); i >= 0 {
-			return p[i:]
+			return strings.TrimSuffix(p[i:], "{$}")
 		}
 	}
 	return r.URL.Path
