@@ -1,74 +1,15 @@
 package examples
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 )
-
-// buildExample compiles ./<name> into a temporary binary.
-func buildExample(t *testing.T, name string) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), name)
-	cmd := exec.Command("go", "build", "-o", bin, "./"+name)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("building examples/%s: %v", name, err)
-	}
-	return bin
-}
-
-var urlPattern = regexp.MustCompile(`\b(wss?|https?)://[^\s]+`)
-
-// startExample runs an example server with args and returns the first URL it
-// prints. The process is killed (by its PID) when the test ends.
-func startExample(t *testing.T, bin string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, args...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel() // kills exactly this process
-		cmd.Wait()
-	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := urlPattern.FindString(sc.Text()); m != "" {
-				select {
-				case found <- m:
-				default:
-				}
-			}
-		}
-	}()
-	select {
-	case u := <-found:
-		return u
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s printed no URL within 20s", filepath.Base(bin))
-		return ""
-	}
-}
 
 // echoOnce sends a text message to url and expects it back.
 func echoOnce(t *testing.T, url, msg string) {
@@ -98,21 +39,6 @@ func TestAutobahnExample(t *testing.T) {
 		t.Fatalf("printed %q, want the actual ws:// URL", url)
 	}
 	echoOnce(t, url, "autobahn example")
-}
-
-// buildModuleExample compiles an example that is a Go module of its own
-// (examples/chat imports the Redis and NATS brokers, kept out of the main
-// module), from its folder.
-func buildModuleExample(t *testing.T, name string) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), name)
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = name
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("building examples/%s (its own module): %v", name, err)
-	}
-	return bin
 }
 
 // The chat with the in-memory broker: the page at /, the status page with

@@ -1,0 +1,21 @@
+// Command gin-app is an existing gin application that gains WebSocket
+// routes the way gin users add anything: handlers and middleware on a route
+// group, each route with its own options.
+//
+//	GET /               the app's home page
+//	GET /api/hello      an existing JSON endpoint, untouched
+//	/live               a route group with the app's own middleware (identify:
+//	                    ?user=NAME goes into c.Set("user"); "mallory" is refused)
+//	  /live/echo        WebSocket echo (handler form); same-origin only,
+//	                    permessage-deflate on; a plain GET gets its status page
+//	  /live/feed        the existing JSON feed for plain GETs, and a WebSocket
+//	                    for upgrades (middleware form in front of the handler);
+//	                    also allowed from https://*.example.com, no compression,
+//	                    at most 1000 connections
+//	  /live/feed/status the feed route's status page, mounted explicitly
+//
+// gin's context values reach OnConnect: the feed greets the user that
+// identify put in c.Keys (ConnectionRequest.Values["user"]).
+//
+//	go run ./examples/gin-app        # http://127.0.0.1:9000/
+package main

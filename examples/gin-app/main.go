@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	wsgin "github.com/wsplug/wsplug/middleware/gin"
+	wshttp "github.com/wsplug/wsplug/middleware/nethttp"
+	"github.com/wsplug/wsplug/wscore"
+	"github.com/wsplug/wsplug/wsjson"
+)
+
+// Echo sends every message back.
+type Echo struct{ wscore.BaseServerProtocol }
+
+func (Echo) OnMessage(c *wscore.Conn, payload []byte, isBinary bool) {
+	c.SendMessage(payload, isBinary)
+}
+
+// Feed sends the user the same JSON the plain endpoint returns.
+type Feed struct {
+	wscore.BaseServerProtocol
+	user string
+}
+
+func (p *Feed) OnConnect(req *wscore.ConnectionRequest) (wscore.Accept, error) {
+	p.user, _ = req.Values["user"].(string) // set by identify, copied from c.Keys
+	return wscore.Accept{}, nil
+}
+
+func (p *Feed) OnOpen(c *wscore.Conn) { wsjson.Send(c, feed(p.user)) }
+
+func feed(user string) gin.H {
+	return gin.H{"user": user, "items": []string{"wsplug added to a gin app", "two routes, two sets of options"}}
+}
+
+// identify is the app's own middleware on the /live group.
+func identify(c *gin.Context) {
+	user := c.DefaultQuery("user", "guest")
+	if user == "mallory" {
+		c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "mallory is banned"})
+		return
+	}
+	c.Set("user", user)
+	c.Next()
+}
+
+// newApp builds the application. The routes' engines are returned so that
+// shutdown can close their connections.
+func newApp() (*gin.Engine, []*wscore.Server, error) {
+	echoRoute, err := wsgin.NewRoute(wsgin.Config{
+		Factory: func() wscore.ServerProtocol { return Echo{} },
+		Options: wscore.Options{ // same-origin (the default), compressed
+			PerMessageCompressionAccept: wscore.DefaultDeflateAccept,
+		},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	feedRoute, err := wsgin.NewRoute(wsgin.Config{
+		Factory: func() wscore.ServerProtocol { return &Feed{} },
+		Options: wscore.Options{ // pages of *.example.com (and this app, locally) may connect; no compression
+			AllowedOrigins: []string{"https://*.example.com:*", "http://127.0.0.1:*", "http://localhost:*"},
+			MaxConnections: 1000,
+		},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery())
+	r.GET("/", func(c *gin.Context) {
+		c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(homePage))
+	})
+	r.GET("/api/hello", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"hello": "world"}) })
+
+	live := r.Group("/live", identify)
+	live.GET("/echo", echoRoute.Handler())
+	live.GET("/feed", feedRoute.Middleware(), func(c *gin.Context) {
+		c.JSON(http.StatusOK, feed(c.GetString("user")))
+	})
+	live.GET("/feed/status", wsgin.Status(feedRoute.Server(), "/live/feed"))
+	return r, []*wscore.Server{echoRoute.Server(), feedRoute.Server()}, nil
+}
+
+const homePage = `<!doctype html><meta charset="utf-8"><title>gin app</title>
+<h1>An existing gin app</h1>
+<ul>
+<li><a href="/api/hello">/api/hello</a>: an existing JSON endpoint
+<li><a href="/live/echo">/live/echo</a>: WebSocket echo; this link shows its status page
+<li><a href="/live/feed?user=ada">/live/feed</a>: JSON for plain requests, a WebSocket for upgrades
+(<a href="/live/feed/status">status</a>)
+</ul>`
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:9000", "address to listen on (host:port; port 0 picks a free one)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *addr); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context, addr string) error {
+	app, engines, err := newApp()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	// gin's r.Run has no timeouts; wshttp.NewHTTPServer bounds the request head.
+	hs := wshttp.NewHTTPServer(app, wscore.Options{})
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Printf("gin app on http://%s/ (WebSocket routes /live/echo and /live/feed)\n", ln.Addr())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// http.Server.Shutdown does not know upgraded connections: the routes'
+	// engines close them with 1001.
+	for _, s := range engines {
+		err = errors.Join(err, s.Shutdown(sctx))
+	}
+	err = errors.Join(err, hs.Shutdown(sctx))
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}
