@@ -19,6 +19,13 @@
 //	srv, err := wscore.NewServer(func() wscore.ServerProtocol { return &Echo{} }, wscore.Options{})
 //	http.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) { srv.Upgrade(w, r) })
 //
+// A Server is served in one of three ways: Upgrade from a net/http handler (as
+// above), ServeConn for a connection a framework has already taken over
+// (fasthttp), or Serve on a listener of its own, without any HTTP framework.
+// The adapters in wsplug/middleware (wshttp, wsgin, wsecho, wsfiber) do the
+// first two for you, per route, and answer a browser's plain GET with the
+// route's status page. The client side is Dial (see Clients).
+//
 // # Protocols and factories
 //
 // ServerProtocol has four callbacks, as Autobahn's WebSocketServerProtocol:
@@ -60,7 +67,22 @@
 // the request's Host. Requests without Origin are not from browsers and pass.
 // AllowedOrigins takes Autobahn-style patterns such as
 // "https://*.example.com:*"; "*" allows every origin and "null" the null
-// origin. A refused origin gets 403.
+// origin. Once AllowedOrigins is set, only the listed origins pass: list the
+// route's own origin too if its pages use it. A refused origin gets 403,
+// before OnConnect runs.
+//
+// # Sending
+//
+// SendMessage sends a whole message. For a message too large to hold in
+// memory, NextWriter returns an io.WriteCloser whose bytes go out as
+// fragments while they are produced; other messages wait until it is closed.
+// For broadcast, NewPreparedMessage encodes a message once and
+// SendPreparedMessage writes the same frame bytes to every server connection
+// with the same framing (Server.Conns lists the open connections; package
+// wsplug/broadcast builds topics and cross-node delivery on this). Ping sends
+// a ping; pongs are answered by the engine, also in the middle of a
+// fragmented message. Options.AutoFragmentSize splits outgoing messages into
+// frames of that size.
 //
 // # Limits and timeouts
 //
@@ -72,6 +94,14 @@
 // reading cannot block a sender forever), the closing handshake to 1 s. Use
 // Unlimited (-1) to turn a limit off. Options.Validate, called by NewServer,
 // rejects out-of-range values with an error naming the field.
+//
+// Keep-alive is off by default, as in Autobahn. AutoPingInterval sends a ping
+// (AutoPingSize random bytes) after that long without one; when the matching
+// pong does not arrive within AutoPingTimeout the connection is dropped and
+// OnClose reports 1006 with "auto-ping timeout". Without it, a peer that
+// vanishes without a FIN (a pulled cable, a NAT that forgot the connection)
+// keeps its connection until the process ends. The timers run without a
+// goroutine of their own.
 //
 // An idle connection holds no read or write buffer: the reader takes a buffer
 // from a pool only while bytes are arriving, and queued frames live in a pooled
@@ -134,4 +164,42 @@
 // https:// (CONNECT) or socks5:// proxy. Client frames are masked with keys
 // from crypto/rand; after the closing handshake the client waits
 // ServerConnectionDropTimeout (1 s) for the server to close TCP.
+//
+// # Errors
+//
+// Errors are values to inspect with errors.Is and errors.As, and their
+// messages say what failed:
+//
+//   - *HTTPError (Status, Reason, Header): a refused opening handshake on the
+//     server. OnConnect returns one to refuse; the engine makes its own for
+//     requests that fail its checks (400 malformed, 426 version, 403 origin,
+//     503 MaxConnections or shutting down). Upgrade, Prepare and ServeConn
+//     return it, and the adapters send it through their framework's error
+//     path. Any other error from OnConnect refuses with 500 and is logged.
+//   - *HandshakeError (Err, Detail, Status, Header, Body): a failed client
+//     handshake. Err is the kind, so errors.Is(err, ErrBadStatus) (or
+//     ErrBadUpgrade, ErrBadAccept, ErrBadSubprotocol, ErrBadExtension,
+//     ErrBadResponse, ErrProxy) tells it, and the first KiB of a refusal's
+//     body tells why. When the protocol's OnConnect refused the server's
+//     answer, Dial's error wraps ErrRefused and the protocol's own error. A
+//     bad URL, the network, TLS and timeouts give their own errors, wrapped.
+//   - ErrClosed: SendMessage, SendPreparedMessage, NextWriter, Ping and
+//     SendClose on a connection whose closing handshake has started or that
+//     has ended return an error wrapping it. ErrWriteTimeout: a write did not
+//     finish within WriteTimeout; the connection is dropped and every later
+//     write fails too. ErrControlTooLong: a Ping payload over 125 bytes.
+//   - *CloseError (Code, Reason): a close code with its reason. A client
+//     protocol's OnConnect returns one to refuse the server's answer with
+//     that code. How a connection ended is not an error: OnClose receives
+//     wasClean, code and reason, and DialAndServe returns them as a
+//     CloseStatus.
+//   - *ExtensionResponseError: a server's Sec-WebSocket-Extensions answer
+//     that a client must refuse (CheckDeflateResponse).
+//   - Options.Validate and ClientOptions.Validate join one error per bad
+//     field, each naming the field and the allowed values
+//     ("wscore: Options.AutoPingSize: 200: allowed 4 to 125 ...").
+//
+// A peer's protocol violation is not returned to the application: the engine
+// answers it with its close code (1002, 1007, 1009) and OnClose reports the
+// end; Conn.LocalClose tells which code was sent.
 package wscore
