@@ -1,10 +1,14 @@
 package wshttp_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+
+	"github.com/gorilla/websocket"
 
 	wshttp "github.com/wsplug/wsplug/middleware/nethttp"
 	"github.com/wsplug/wsplug/wscore"
@@ -52,4 +56,47 @@ func ExampleListenAndServe() {
 	if false { // blocks: not run as part of the example
 		log.Fatal(wshttp.ListenAndServe("127.0.0.1:9000", func() wscore.ServerProtocol { return Echo{} }, wscore.Options{}))
 	}
+}
+
+// NewHTTPServer is an http.Server with timeouts fit for a WebSocket server:
+// the request head must arrive within the route's OpenHandshakeTimeout.
+func ExampleNewHTTPServer() {
+	rt := wshttp.MustHandler(func() wscore.ServerProtocol { return Echo{} }, wscore.Options{})
+	hs := wshttp.NewHTTPServer(rt, wscore.Options{})
+	fmt.Println(hs.ReadHeaderTimeout, hs.IdleTimeout, hs.MaxHeaderBytes)
+	// Output: 5s 2m0s 65536
+}
+
+// A route in middleware form has no status page of its own: mount one on a
+// URL of its own; its console connects to the route.
+func ExampleStatusHandler() {
+	rt := wshttp.MustHandler(func() wscore.ServerProtocol { return Echo{} }, wscore.Options{})
+	mux := http.NewServeMux()
+	mux.Handle("/live", rt.Middleware(http.NotFoundHandler()))
+	mux.Handle("/live/status", wshttp.StatusHandler(rt.Server(), "/live"))
+
+	req := httptest.NewRequest("GET", "/live/status", nil)
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	fmt.Println(rec.Code, strings.Contains(rec.Body.String(), `"route":"/live"`))
+	// Output: 200 true
+}
+
+// A real round trip through the handler form, with any WebSocket client.
+func ExampleRoute_ServeHTTP() {
+	rt := wshttp.MustHandler(func() wscore.ServerProtocol { return Echo{} }, wscore.Options{})
+	ts := httptest.NewServer(rt)
+	defer ts.Close()
+	defer rt.Server().Shutdown(context.Background())
+
+	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	c.WriteMessage(websocket.TextMessage, []byte("hello"))
+	_, msg, _ := c.ReadMessage()
+	fmt.Println(string(msg))
+	// Output: hello
 }
