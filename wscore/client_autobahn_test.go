@@ -34,10 +34,10 @@ func (l *stderrBuffer) String() string {
 // loopback port and returns its URL; the process is killed (by its PID) when
 // the test ends. Without python3-autobahn the test is skipped, or fails under
 // CI=true.
-func startAutobahnEchoServer(t *testing.T, subprotocols string) string {
+func startAutobahnEchoServer(t *testing.T, subprotocols string, extra ...string) string {
 	t.Helper()
 	wstest.NeedAutobahnPython(t)
-	cmd := exec.Command(wstest.DebianPython, "../interop/autobahn_echo_server.py", "--subprotocols", subprotocols)
+	cmd := exec.Command(wstest.DebianPython, append([]string{"../interop/autobahn_echo_server.py", "--subprotocols", subprotocols}, extra...)...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

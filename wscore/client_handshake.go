@@ -28,9 +28,9 @@ type clientHandshake struct {
 	key       string   // Sec-WebSocket-Key
 	version   int
 	protocols []string // offered subprotocols
-	// COMPRESSION: the permessage-deflate offers (ClientOptions.
-	// PerMessageCompressionOffers) are kept here, for the request header and
-	// for checking the response.
+	offers    []DeflateOffer
+	accept    func(DeflateResponse) bool
+	deflate   *DeflateResponse // what the server accepted, after check
 }
 
 // parseDialURL checks a ws:// or wss:// URL (RFC 6455 section 3): a known
@@ -94,6 +94,8 @@ func newClientHandshake(u *url.URL, o *ClientOptions) *clientHandshake {
 		key:       base64.StdEncoding.EncodeToString(k[:]),
 		version:   o.version(),
 		protocols: o.Subprotocols,
+		offers:    o.PerMessageCompressionOffers,
+		accept:    o.PerMessageCompressionAccept,
 	}
 }
 
@@ -124,8 +126,9 @@ func (h *clientHandshake) appendRequest(dst []byte, o *ClientOptions, cookies []
 	if len(h.protocols) > 0 {
 		header("Sec-WebSocket-Protocol", strings.Join(h.protocols, ", "))
 	}
-	// COMPRESSION: write "Sec-WebSocket-Extensions" with the offers of
-	// ClientOptions.PerMessageCompressionOffers here.
+	if v := DeflateOfferHeader(h.offers); v != "" {
+		header("Sec-WebSocket-Extensions", v)
+	}
 	if !hasHeader(o.Header, "User-Agent") {
 		header("User-Agent", userAgent())
 	}
@@ -233,13 +236,17 @@ func (h *clientHandshake) check(resp *http.Response) (*ConnectionResponse, error
 	if err != nil {
 		return nil, handshakeError(ErrBadExtension, resp, "%v: %q", err, strings.Join(hd["Sec-Websocket-Extensions"], ", "))
 	}
-	// COMPRESSION: a permessage-deflate answer is checked here against the
-	// offers (parameters the client allowed, window bits in range, at most one
-	// answer) and handed to ClientOptions.PerMessageCompressionAccept; every
-	// other extension, or any extension when nothing was offered, is refused.
-	if len(exts) > 0 {
+	// A permessage-deflate answer must fit one of the offers and pass
+	// PerMessageCompressionAccept; any other extension, or any extension
+	// when nothing was offered, is refused.
+	if len(exts) > 0 && len(h.offers) == 0 {
 		return nil, handshakeError(ErrBadExtension, resp, "server answered %q, no extension was offered", exts[0].String())
 	}
+	dfl, err := CheckDeflateResponse(hd, h.offers, h.accept)
+	if err != nil {
+		return nil, handshakeError(ErrBadExtension, resp, "%v", err)
+	}
+	h.deflate = dfl
 
 	return &ConnectionResponse{
 		URL:         h.url.Redacted(),

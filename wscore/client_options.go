@@ -69,9 +69,16 @@ type ClientOptions struct {
 	// them and the connection fails with 1002.
 	AcceptMaskedServerFrames bool
 
-	// Compression plugs in here: PerMessageCompressionOffers and
-	// PerMessageCompressionAccept (Autobahn's names) come with the
-	// permessage-deflate work; see the marked places in client_handshake.go.
+	// PerMessageCompressionOffers are the permessage-deflate offers sent to
+	// the server, most preferred first (Autobahn's perMessageCompressionOffers).
+	// Default: none, no compression. A typical offer is
+	// DeflateOffer{ClientMaxWindowBits: -1}, as browsers make.
+	PerMessageCompressionOffers []DeflateOffer
+
+	// PerMessageCompressionAccept may refuse the server's accepted parameters
+	// (the connection then fails). Default nil: any answer that fits one of
+	// the offers is accepted. Answers that fit no offer are always refused.
+	PerMessageCompressionAccept func(DeflateResponse) bool
 
 	// DisableClientMasking sends unmasked frames (Autobahn's
 	// maskClientFrames=False), which RFC 6455 forbids; for testing servers.
@@ -183,6 +190,11 @@ func (o *ClientOptions) Validate() error {
 			bad("Subprotocols", "%q is offered twice", p)
 		}
 	}
+	for i, off := range o.PerMessageCompressionOffers {
+		if err := off.Validate(); err != nil {
+			bad("PerMessageCompressionOffers", "offer %d: %v", i, err)
+		}
+	}
 	if !validHeaderValue(o.Origin) {
 		bad("Origin", "must not contain control characters")
 	}
@@ -232,6 +244,7 @@ func (o *ClientOptions) clone() *ClientOptions {
 	}
 	c := *o
 	c.Subprotocols = slices.Clone(o.Subprotocols)
+	c.PerMessageCompressionOffers = slices.Clone(o.PerMessageCompressionOffers)
 	c.Header = o.Header.Clone()
 	if o.TLSConfig != nil {
 		c.TLSConfig = o.TLSConfig.Clone()

@@ -223,6 +223,9 @@ func (h *clientHandshake) newConn(nc net.Conn, br *bufio.Reader, cfg *config, ha
 	c.subprotocol = resp.Subprotocol
 	c.extensions = strings.Join(resp.Header["Sec-Websocket-Extensions"], ", ")
 	c.version = resp.Version
+	if h.deflate != nil {
+		c.deflate = newDeflateConn(h.deflate, true)
+	}
 	if n := br.Buffered(); n > 0 {
 		c.adopt(br, n) // frames the server sent right after its response
 	}

@@ -22,12 +22,14 @@ type PreparedMessage struct {
 
 // preparedKey is what changes a message's frame bytes between connections.
 type preparedKey struct {
-	fragment int // AutoFragmentSize
+	fragment    int // AutoFragmentSize
+	deflateBits int // compressed without context takeover with this window; 0: not compressed
 }
 
 type preparedEncoding struct {
 	key   preparedKey
 	bytes []byte
+	saved int // payload bytes saved by compression (0 when sent plain)
 }
 
 // NewPreparedMessage copies payload into a message ready for broadcasting.
@@ -42,16 +44,16 @@ func (pm *PreparedMessage) Payload() []byte { return pm.payload }
 func (pm *PreparedMessage) IsBinary() bool { return pm.isBinary }
 
 // frames returns the encoded frames for a configuration, building them once.
-func (pm *PreparedMessage) frames(key preparedKey) []byte {
+func (pm *PreparedMessage) frames(key preparedKey) preparedEncoding {
 	// Usually every connection has the same configuration: no lock then.
 	if e := pm.first.Load(); e != nil && e.key == key {
-		return e.bytes
+		return *e
 	}
 	pm.mu.Lock()
 	defer pm.mu.Unlock()
 	for _, e := range pm.encodings {
 		if e.key == key {
-			return e.bytes
+			return e
 		}
 	}
 	pm.encodeCount.Add(1)
@@ -59,39 +61,62 @@ func (pm *PreparedMessage) frames(key preparedKey) []byte {
 	if pm.isBinary {
 		op = opBinary
 	}
+	p, rsv, saved := pm.payload, byte(0), 0
+	if key.deflateBits > 0 {
+		// Without context takeover a message compresses to the same bytes
+		// for every connection with this window: once for all of them. Like
+		// SendMessage, it goes plain when compression would not shrink it.
+		if z, err := compressAlone(nil, p, key.deflateBits); err == nil && len(z) < len(p) {
+			p, rsv, saved = z, bitRsv1, len(pm.payload)-len(z)
+		}
+	}
 	var b []byte
-	p := pm.payload
 	if key.fragment <= 0 || len(p) <= key.fragment {
-		b = appendFrameHeader(make([]byte, 0, len(p)+maxFrameHeaderSize), true, 0, op, len(p), false, [4]byte{})
+		b = appendFrameHeader(make([]byte, 0, len(p)+maxFrameHeaderSize), true, rsv, op, len(p), false, [4]byte{})
 		b = append(b, p...)
 	} else {
 		for first := true; first || len(p) > 0; first = false {
 			n := min(key.fragment, len(p))
-			fop := byte(opContinuation)
+			fop, frsv := byte(opContinuation), byte(0)
 			if first {
-				fop = op
+				fop, frsv = op, rsv
 			}
-			b = appendFrameHeader(b, n == len(p), 0, fop, n, false, [4]byte{})
+			b = appendFrameHeader(b, n == len(p), frsv, fop, n, false, [4]byte{})
 			b = append(b, p[:n]...)
 			p = p[n:]
 		}
 	}
-	pm.encodings = append(pm.encodings, preparedEncoding{key: key, bytes: b})
+	e := preparedEncoding{key: key, bytes: b, saved: saved}
+	pm.encodings = append(pm.encodings, e)
 	if pm.first.Load() == nil {
-		pm.first.Store(&preparedEncoding{key: key, bytes: b})
+		pm.first.Store(&e)
 	}
-	return b
+	return e
 }
 
 // SendPreparedMessage sends a prepared message, with SendMessage's semantics.
-// Server connections share the encoded frames; a client masks every frame with
-// its own key, so it encodes the message itself.
+// Server connections share the encoded frames, compressed once per window size
+// for connections that compress without context takeover. A connection with
+// context takeover compresses against its own history, and a client masks
+// every frame with its own key: those encode the message themselves.
 func (c *Conn) SendPreparedMessage(pm *PreparedMessage) error {
+	key := preparedKey{fragment: c.cfg.autoFragment}
+	if c.deflate != nil && len(pm.payload) >= c.cfg.compressionThreshold {
+		bits, shared := c.deflate.sharedWindow()
+		if !shared {
+			return c.SendMessage(pm.payload, pm.isBinary)
+		}
+		key.deflateBits = bits
+	}
 	if c.w.mask {
 		return c.SendMessage(pm.payload, pm.isBinary)
 	}
-	if err := c.w.writeEncoded(kindData, pm.frames(preparedKey{fragment: c.cfg.autoFragment})); err != nil {
+	e := pm.frames(key)
+	if err := c.w.writeEncoded(kindData, e.bytes); err != nil {
 		return err
+	}
+	if e.saved > 0 {
+		c.deflate.saved.out.Add(int64(e.saved))
 	}
 	if c.stats.messagesOut.Add(1) == 1 {
 		c.timings.mark(msFirstOut)

@@ -261,16 +261,14 @@ func (s *Server) register(c *Conn) bool {
 		return false
 	}
 	s.conns[c] = struct{}{}
+	s.accepted++ // counted before the 101 goes out, so a client never sees it missing
 	s.startSweeper()
 	return true
 }
 
-// opened counts a connection whose 101 went out and reports whether Shutdown
+// opened marks a connection whose 101 went out and reports whether Shutdown
 // asked for it to be closed before then.
 func (s *Server) opened(c *Conn) (closeNow bool) {
-	s.mu.Lock()
-	s.accepted++
-	s.mu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.open = true

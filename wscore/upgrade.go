@@ -113,6 +113,9 @@ func (h *Handshake) serve(conn net.Conn, br *bufio.Reader, pinned bool) {
 	if err != nil {
 		conn.Close()
 		s.unregister(c)
+		s.mu.Lock()
+		s.accepted-- // it never opened
+		s.mu.Unlock()
 		return
 	}
 	c.timings.markAt(msHandshakeStart, h.started)

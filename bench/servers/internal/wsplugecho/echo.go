@@ -3,7 +3,6 @@
 package wsplugecho
 
 import (
-	"github.com/wsplug/wsplug/bench/servers/internal/serve"
 	"github.com/wsplug/wsplug/wscore"
 )
 
@@ -23,11 +22,8 @@ func Factory() wscore.ServerProtocol { return Echo{} }
 func Options(deflate bool) wscore.Options {
 	var o wscore.Options
 	if deflate {
-		// This engine build has no permessage-deflate yet: the server
-		// answers without the extension, and the load generator reports
-		// what was negotiated. Once wscore has it, set
-		// o.PerMessageCompressionAccept here (e.g. wscore.DefaultDeflateAccept).
-		serve.Note("wsplug: permessage-deflate is not available in this build; serving without it")
+		// Context takeover wherever the client allows it, as browsers get.
+		o.PerMessageCompressionAccept = wscore.DefaultDeflateAccept
 	}
 	return o
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package wscore
+
+const raceEnabled = false
