@@ -78,8 +78,10 @@
 // fragments while they are produced; other messages wait until it is closed.
 // For broadcast, NewPreparedMessage encodes a message once and
 // SendPreparedMessage writes the same frame bytes to every server connection
-// with the same framing (Server.Conns lists the open connections; package
-// wsplug/broadcast builds topics and cross-node delivery on this). Ping sends
+// with the same framing, compressed once per window size for connections that
+// compress without context takeover (Server.Conns lists the open
+// connections; package wsplug/broadcast builds topics and cross-node delivery
+// on this). Ping sends
 // a ping; pongs are answered by the engine, also in the middle of a
 // fragmented message. Options.AutoFragmentSize splits outgoing messages into
 // frames of that size.
@@ -161,9 +163,13 @@
 // common options the request (Header, Origin, Subprotocols, a cookie Jar), the
 // transport (TLSConfig, NetDialContext) and proxies: HTTP_PROXY, HTTPS_PROXY and
 // NO_PROXY are honoured as net/http does, and Proxy may name an http://,
-// https:// (CONNECT) or socks5:// proxy. Client frames are masked with keys
-// from crypto/rand; after the closing handshake the client waits
-// ServerConnectionDropTimeout (1 s) for the server to close TCP.
+// https:// (CONNECT) or socks5:// proxy. Compression is offered with
+// PerMessageCompressionOffers (DeflateOffer{ClientMaxWindowBits: -1} is what
+// browsers offer); an answer that fits none of the offers fails the
+// handshake, and PerMessageCompressionAccept may refuse one that does. Client
+// frames are masked with keys from crypto/rand; after the closing handshake
+// the client waits ServerConnectionDropTimeout (1 s) for the server to close
+// TCP.
 //
 // # Errors
 //

@@ -128,3 +128,42 @@ func ExampleServer_Shutdown() {
 	// websocket: close 1001 (going away): server shutting down
 	// Shutdown: <nil> open: 0
 }
+
+// A client offers permessage-deflate as browsers do; the server's answer is
+// checked against the offer and the connection compresses both ways.
+func ExampleClientOptions() {
+	srv := wscore.MustNewServer(func() wscore.ServerProtocol { return Echo{} },
+		wscore.Options{PerMessageCompressionAccept: wscore.DefaultDeflateAccept})
+	ts := httptest.NewServer(upgrader(srv))
+	defer ts.Close()
+	defer srv.Shutdown(context.Background())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	got := make(chan string, 1)
+	c, err := wscore.Dial(ctx, wsURL(ts.URL), func() wscore.ClientProtocol { return collector(got) },
+		&wscore.ClientOptions{
+			PerMessageCompressionOffers: []wscore.DeflateOffer{{ClientMaxWindowBits: -1}},
+		})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(c.Extensions())
+	c.SendMessage([]byte(strings.Repeat("compressible ", 100)), false)
+	fmt.Println(len(<-got))
+	c.SendClose(wscore.CloseNormal, "")
+	<-c.Done()
+	// Output:
+	// permessage-deflate
+	// 1300
+}
+
+// collector is a client protocol that hands every message to a channel.
+type collector chan string
+
+func (collector) OnConnect(*wscore.ConnectionResponse) error { return nil }
+func (collector) OnOpen(*wscore.Conn)                        {}
+func (p collector) OnMessage(c *wscore.Conn, payload []byte, isBinary bool) {
+	p <- string(payload)
+}
+func (collector) OnClose(*wscore.Conn, bool, int, string) {}
