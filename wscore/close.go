@@ -44,9 +44,10 @@ func validCloseCode(code int) bool {
 	return false
 }
 
-// CloseError is the close code and reason of a connection's end. A write on a
-// connection that has closed returns an error wrapping ErrClosed; OnClose
-// receives the same information as arguments.
+// CloseError is a close code and reason as a Go error. A client's OnConnect
+// returns one to refuse a response with that close code; writes on a closed
+// connection return ErrClosed instead, and OnClose receives the code and
+// reason as arguments.
 type CloseError struct {
 	Code   int
 	Reason string

@@ -15,11 +15,17 @@ type HTTPError struct {
 	Status int
 	Reason string
 	Header http.Header
+	// Err, when set, is the condition behind the refusal (ErrShuttingDown),
+	// for errors.Is.
+	Err error
 }
 
 func (e *HTTPError) Error() string {
 	return fmt.Sprintf("websocket handshake refused: %d %s: %s", e.Status, http.StatusText(e.Status), e.Reason)
 }
+
+// Unwrap returns Err.
+func (e *HTTPError) Unwrap() error { return e.Err }
 
 func httpError(status int, reason string) *HTTPError {
 	return &HTTPError{Status: status, Reason: reason}
@@ -37,7 +43,8 @@ var (
 	// ErrControlTooLong is returned by Ping for a payload over 125 bytes.
 	ErrControlTooLong = errors.New("wscore: control frame payload over 125 bytes")
 
-	// ErrShuttingDown is returned by Server.Prepare while the server shuts down.
+	// ErrShuttingDown is wrapped by the 503 *HTTPError that Server.Prepare
+	// returns while the server shuts down.
 	ErrShuttingDown = errors.New("wscore: server is shutting down")
 )
 

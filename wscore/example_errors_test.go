@@ -46,7 +46,7 @@ func ExampleHTTPError() {
 	})
 	// Output:
 	// 401 "token required" | websocket handshake refused: 401 Unauthorized: token required
-	// 426 "websocket handshake: unsupported Sec-WebSocket-Version (supported: 13, 8)" | websocket handshake refused: 426 Upgrade Required: websocket handshake: unsupported Sec-WebSocket-Version (supported: 13, 8)
+	// 426 "unsupported Sec-WebSocket-Version (supported: 13, 8)" | websocket handshake refused: 426 Upgrade Required: unsupported Sec-WebSocket-Version (supported: 13, 8)
 }
 
 // picky refuses a server that did not choose a subprotocol, with its own

@@ -80,23 +80,23 @@ type handshakeInfo struct {
 func checkHandshake(r *HandshakeRequest, rules *handshakeRules) (handshakeInfo, *HTTPError) {
 	h := r.Header
 	if r.Method != http.MethodGet {
-		return handshakeInfo{}, httpError(http.StatusBadRequest, "websocket handshake: method must be GET")
+		return handshakeInfo{}, httpError(http.StatusBadRequest, "method must be GET")
 	}
 	if r.ProtoMajor < 1 || (r.ProtoMajor == 1 && r.ProtoMinor < 1) {
-		return handshakeInfo{}, httpError(http.StatusBadRequest, "websocket handshake: HTTP/1.1 or later required")
+		return handshakeInfo{}, httpError(http.StatusBadRequest, "HTTP/1.1 or later required")
 	}
 	if !headerHasToken(h, "Upgrade", "websocket") {
-		return handshakeInfo{}, httpError(http.StatusBadRequest, "websocket handshake: missing \"Upgrade: websocket\"")
+		return handshakeInfo{}, httpError(http.StatusBadRequest, "missing \"Upgrade: websocket\"")
 	}
 	if !headerHasToken(h, "Connection", "upgrade") {
-		return handshakeInfo{}, httpError(http.StatusBadRequest, "websocket handshake: missing \"Connection: Upgrade\"")
+		return handshakeInfo{}, httpError(http.StatusBadRequest, "missing \"Connection: Upgrade\"")
 	}
 	if r.Host == "" {
-		return handshakeInfo{}, httpError(http.StatusBadRequest, "websocket handshake: missing Host")
+		return handshakeInfo{}, httpError(http.StatusBadRequest, "missing Host")
 	}
 	keys := h["Sec-Websocket-Key"]
 	if len(keys) != 1 || !validKey(keys[0]) {
-		return handshakeInfo{}, httpError(http.StatusBadRequest, "websocket handshake: missing or invalid Sec-WebSocket-Key")
+		return handshakeInfo{}, httpError(http.StatusBadRequest, "missing or invalid Sec-WebSocket-Key")
 	}
 
 	version, ok := 0, false
@@ -106,7 +106,7 @@ func checkHandshake(r *HandshakeRequest, rules *handshakeRules) (handshakeInfo, 
 		}
 	}
 	if !ok {
-		e := httpError(http.StatusUpgradeRequired, "websocket handshake: unsupported Sec-WebSocket-Version (supported: "+versionList(rules.versions)+")")
+		e := httpError(http.StatusUpgradeRequired, "unsupported Sec-WebSocket-Version (supported: "+versionList(rules.versions)+")")
 		e.Header = http.Header{"Sec-Websocket-Version": {versionList(rules.versions)}}
 		return handshakeInfo{}, e
 	}
@@ -118,16 +118,16 @@ func checkHandshake(r *HandshakeRequest, rules *handshakeRules) (handshakeInfo, 
 		}
 	}
 	if ok, why := rules.origins.allow(origin, r.Host); !ok {
-		return handshakeInfo{}, httpError(http.StatusForbidden, "websocket handshake: "+why)
+		return handshakeInfo{}, httpError(http.StatusForbidden, why)
 	}
 
 	protocols, ok := headerTokens(h, "Sec-Websocket-Protocol")
 	if !ok {
-		return handshakeInfo{}, httpError(http.StatusBadRequest, "websocket handshake: invalid Sec-WebSocket-Protocol")
+		return handshakeInfo{}, httpError(http.StatusBadRequest, "invalid Sec-WebSocket-Protocol")
 	}
 	exts, err := ParseExtensions(h)
 	if err != nil {
-		return handshakeInfo{}, httpError(http.StatusBadRequest, "websocket handshake: "+err.Error())
+		return handshakeInfo{}, httpError(http.StatusBadRequest, err.Error())
 	}
 
 	path, rawQuery, _ := strings.Cut(r.RequestURI, "?")

@@ -151,12 +151,14 @@ func (s *Server) Prepare(r *HandshakeRequest) (*Handshake, error) {
 	}
 	if s.shutting.Load() {
 		s.refuse(RefusedShuttingDown)
-		return nil, httpError(http.StatusServiceUnavailable, "websocket handshake: server is shutting down")
+		e := httpError(http.StatusServiceUnavailable, "server is shutting down")
+		e.Err = ErrShuttingDown
+		return nil, e
 	}
 	if n := s.slots.Add(1); s.opts.MaxConnections > 0 && n > int64(s.opts.MaxConnections) {
 		s.slots.Add(-1)
 		s.refuse(RefusedCapacity)
-		return nil, httpError(http.StatusServiceUnavailable, "websocket handshake: too many connections")
+		return nil, httpError(http.StatusServiceUnavailable, "too many connections")
 	}
 	h, err := s.accept(info, started)
 	if err != nil {

@@ -2,6 +2,7 @@ package wscore
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -87,5 +88,22 @@ func TestShutdownContextDeadlineDrops(t *testing.T) {
 	}
 	if ci := ts.nextClose(t); ci.wasClean || ci.code != CloseAbnormal {
 		t.Fatalf("OnClose %+v", ci)
+	}
+}
+
+// After Shutdown, Prepare refuses with a 503 that wraps ErrShuttingDown.
+func TestPrepareAfterShutdown(t *testing.T) {
+	t.Parallel()
+	s := MustNewServer(func() ServerProtocol { return &BaseServerProtocol{} }, Options{})
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	req := &HandshakeRequest{Method: "GET", RequestURI: "/", ProtoMajor: 1, ProtoMinor: 1, Host: "x", Header: map[string][]string{
+		"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Key": {wstest.NewKey()}, "Sec-Websocket-Version": {"13"},
+	}}
+	_, err := s.Prepare(req)
+	var herr *HTTPError
+	if !errors.As(err, &herr) || herr.Status != 503 || !errors.Is(err, ErrShuttingDown) {
+		t.Fatalf("Prepare after Shutdown: %v", err)
 	}
 }

@@ -102,7 +102,7 @@ func (h *Handshake) serve(conn net.Conn, br *bufio.Reader, pinned bool) {
 	// Register before the 101 goes out, so a Shutdown that starts meanwhile
 	// either sees the connection or is seen by register (then: 503).
 	if !s.register(c) {
-		conn.Write(appendHTTPError(nil, httpError(http.StatusServiceUnavailable, "websocket handshake: server is shutting down")))
+		conn.Write(appendHTTPError(nil, httpError(http.StatusServiceUnavailable, "server is shutting down")))
 		conn.Close()
 		s.refuse(RefusedShuttingDown)
 		s.slots.Add(-1)

@@ -225,7 +225,7 @@ func (w *writer) write(pending *[]byte, hdr, payload []byte) error {
 		if w.deadline.Sub(now) < w.timeout/2 {
 			w.deadline = now.Add(w.timeout)
 			if err := w.conn.SetWriteDeadline(w.deadline); err != nil {
-				return fmt.Errorf("%w: %v", ErrClosed, err)
+				return fmt.Errorf("%w: %w", ErrClosed, err)
 			}
 		}
 	}
@@ -259,7 +259,7 @@ func (w *writer) write(pending *[]byte, hdr, payload []byte) error {
 	if errors.Is(err, net.ErrClosed) {
 		return ErrClosed
 	}
-	return fmt.Errorf("%w: write failed: %v", ErrClosed, err)
+	return fmt.Errorf("%w: write failed: %w", ErrClosed, err)
 }
 
 // beginStream waits until no other fragmented message is being written and
