@@ -112,6 +112,10 @@ func TestLifecycleExample(t *testing.T) {
 		t.Errorf("other subprotocol: %v %v", resp, err)
 	}
 
+	// The server's OnClose for the "bye" connection runs after the client has
+	// seen the close frame: wait for it, so exactly one connection is open
+	// when Ctrl-C arrives.
+	p.waitOutput(t, `we sent close=true code=1000 reason="bye"`)
 	if err := p.stop(t, syscall.SIGINT); err != nil {
 		t.Errorf("exit after Ctrl-C: %v\n%s", err, p.output())
 	}
