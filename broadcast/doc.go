@@ -22,8 +22,8 @@
 // # Delivery path
 //
 // Every Publish goes through the broker, and the publishing node receives its
-// own message back like every other node, so all nodes see one order per
-// topic. A node subscribes a topic at the broker when its first local member
+// own message back like every other node, so all nodes see the order the
+// broker delivers in (see Guarantees). A node subscribes a topic at the broker when its first local member
 // joins and unsubscribes UnsubscribeDelay after the last one left, so it
 // receives only the topics it has members for. A message that arrives is
 // decoded from its Envelope and encoded once as a wscore.PreparedMessage
@@ -51,7 +51,10 @@
 //
 // Ordered per topic from one publisher: messages published on a topic by one
 // goroutine arrive in that order at every connection. Messages of concurrent
-// publishers are interleaved in one order that every node sees.
+// publishers are interleaved in one order that every node sees with the
+// in-memory and Redis brokers (Redis runs commands one at a time); NATS core
+// orders per publisher only, so two nodes may interleave two publishers
+// differently.
 //
 // # Leaving
 //

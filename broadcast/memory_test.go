@@ -18,5 +18,5 @@ func TestMemoryBrokerConformance(t *testing.T) {
 // memory bus: the Redis and NATS modules run the same test on their backplane.
 func TestMemoryBrokerNodes(t *testing.T) {
 	bus := broadcast.NewMemoryBus()
-	brokertest.RunNodes(t, func(testing.TB) broadcast.Broker { return bus.NewBroker() })
+	brokertest.RunNodes(t, func(testing.TB) broadcast.Broker { return bus.NewBroker() }, brokertest.TotalOrder)
 }

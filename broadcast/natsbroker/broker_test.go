@@ -35,5 +35,5 @@ func TestConformance(t *testing.T) {
 }
 
 func TestNodes(t *testing.T) {
-	brokertest.RunNodes(t, harness(natstest.Start(t)).NewBroker)
+	brokertest.RunNodes(t, harness(natstest.Start(t)).NewBroker, brokertest.PublisherOrder)
 }

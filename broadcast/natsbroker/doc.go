@@ -12,7 +12,9 @@
 // disconnected is lost for that node. The client reconnects by itself and
 // resubscribes; once the server has the subscriptions again (a flush
 // round trip) the broker calls the Hub's resync notice. Messages from one
-// publisher on one subject arrive in order.
+// publisher on one subject arrive in order; NATS promises no order between
+// publishers, so two nodes may see two concurrent publishers interleaved
+// differently.
 //
 //	b, err := natsbroker.Dial("nats://127.0.0.1:4222", natsbroker.Options{})
 //	hub, err := broadcast.NewHub(broadcast.HubOptions{Broker: b})

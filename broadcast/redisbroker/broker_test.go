@@ -52,12 +52,12 @@ func TestConformanceRestart(t *testing.T) {
 
 func TestNodes(t *testing.T) {
 	s := redistest.Start(t)
-	brokertest.RunNodes(t, harness(s, Options{}).NewBroker)
+	brokertest.RunNodes(t, harness(s, Options{}).NewBroker, brokertest.TotalOrder)
 }
 
 func TestNodesSharded(t *testing.T) {
 	s := redistest.Start(t)
-	brokertest.RunNodes(t, harness(s, Options{Sharded: true}).NewBroker)
+	brokertest.RunNodes(t, harness(s, Options{Sharded: true}).NewBroker, brokertest.TotalOrder)
 }
 
 // The sharded mode really uses sharded channels, and the prefix names them.
