@@ -142,6 +142,31 @@ func BenchmarkReadMessage(b *testing.B) {
 	}
 }
 
+// BenchmarkEchoQueued is an echo's whole path as the fast servers do it: read
+// a client frame, answer it with QueueMessage (answers to frames read
+// together share one write) and release the payload (the next message is
+// read into it): no allocation per message.
+func BenchmarkEchoQueued(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("size=%d", n), func(b *testing.B) {
+			payload := benchPayload(n, false)
+			chunk, frameLen := clientFrames(payload, false)
+			cc := &writeCountConn{loopConn: loopConn{chunk: chunk, left: b.N * frameLen}}
+			cc.discard = true
+			c := newConn(cc, benchConfig(), queueEcho{}, false)
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			b.ResetTimer()
+			err := c.readLoop()
+			b.StopTimer()
+			if err != io.EOF {
+				b.Fatalf("ended with %v", err)
+			}
+			b.ReportMetric(float64(cc.writes)/float64(b.N), "writes/op")
+		})
+	}
+}
+
 // BenchmarkWriteFrame is the writer alone: one data frame queued and flushed
 // to a socket that swallows it.
 func BenchmarkWriteFrame(b *testing.B) {

@@ -134,8 +134,11 @@ func (c *Conn) inflate(z []byte, validate bool) ([]byte, error) {
 	}
 	// The scratch buffer (grown or not) is kept for the next message; the
 	// application gets an exact copy.
-	payload := make([]byte, len(out))
-	copy(payload, out)
+	payload := pooledPayload(len(out))
+	if payload == nil {
+		payload = make([]byte, 0, len(out))
+	}
+	payload = append(payload, out...)
 	putScratch(bp, out)
 	return payload, nil
 }

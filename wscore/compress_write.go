@@ -12,7 +12,7 @@ import "fmt"
 // next, so compressing and queueing happen under one lock, in wire order; every
 // message that went through the compressor is sent compressed, or the two
 // windows would drift apart.
-func (c *Conn) sendCompressed(op byte, payload []byte) error {
+func (c *Conn) sendCompressed(op byte, payload []byte, queue bool) error {
 	d := c.deflate
 	bp := getScratch()
 	var z []byte
@@ -23,9 +23,9 @@ func (c *Conn) sendCompressed(op byte, payload []byte) error {
 		case err != nil:
 			err = fmt.Errorf("wscore: compressing a message: %w", err)
 		case len(z) >= len(payload):
-			err = c.sendFrames(op, 0, payload)
+			err = c.sendFrames(op, 0, payload, queue)
 		default:
-			if err = c.sendFrames(op, bitRsv1, z); err == nil {
+			if err = c.sendFrames(op, bitRsv1, z, queue); err == nil {
 				d.saved.out.Add(int64(len(payload) - len(z)))
 			}
 		}
@@ -45,7 +45,7 @@ func (c *Conn) sendCompressed(op byte, payload []byte) error {
 	z, err = d.cp.compress((*bp)[:0], payload)
 	if err != nil {
 		err = fmt.Errorf("wscore: compressing a message: %w", err)
-	} else if err = c.sendFrames(op, bitRsv1, z); err == nil {
+	} else if err = c.sendFrames(op, bitRsv1, z, queue); err == nil {
 		d.saved.out.Add(int64(len(payload) - len(z)))
 	}
 	putScratch(bp, z)

@@ -45,6 +45,11 @@ type Conn struct {
 	deflate       *deflateConn
 	msgCompressed bool // the message being assembled is compressed
 
+	// Write batching (callMessage): the reader holds the writer's flush while
+	// more input is buffered.
+	holding bool
+	held    int // callbacks run under the current hold
+
 	// Closing state, under mu.
 	mu            sync.Mutex
 	closeReceived bool
@@ -95,6 +100,9 @@ func newConn(nc net.Conn, cfg *config, h messageHandler, isClient bool) *Conn {
 		}
 	}
 	c.w.init(nc, cfg)
+	if cfg.logOctets {
+		c.w.octets = c.logOctetsDir
+	}
 	if cfg.trackTimings {
 		c.timings.enable()
 	}
@@ -108,15 +116,38 @@ func newConn(nc net.Conn, cfg *config, h messageHandler, isClient bool) *Conn {
 // ErrWriteTimeout. The payload is not kept after SendMessage returns.
 // A text payload must be valid UTF-8; the engine does not check what it sends.
 func (c *Conn) SendMessage(payload []byte, isBinary bool) error {
+	return c.sendMessage(payload, isBinary, false)
+}
+
+// QueueMessage sends one message like SendMessage, but returns as soon as the
+// message is queued instead of waiting for the socket, so that several
+// messages share one system call. It is the fast path for answering messages:
+// called from OnMessage while more messages have already arrived, the answer
+// is written together with the answers to those, right after them (at most
+// 16 messages later, and before the reader waits for input). Otherwise the
+// message is written at once, or with a write already in progress.
+//
+// The payload is copied (or, beyond WriteBufferSize, written) before
+// QueueMessage returns, so the caller may reuse it at once. QueueMessage
+// returns an error wrapping ErrClosed when the connection is closing or has
+// failed. A queued message that cannot be written because the connection
+// fails is lost with the connection, which OnClose reports; use SendMessage
+// when the caller must know that this very message reached the socket.
+// Messages queued before SendClose go out before the close frame.
+func (c *Conn) QueueMessage(payload []byte, isBinary bool) error {
+	return c.sendMessage(payload, isBinary, true)
+}
+
+func (c *Conn) sendMessage(payload []byte, isBinary, queue bool) error {
 	op := byte(opText)
 	if isBinary {
 		op = opBinary
 	}
 	var err error
 	if c.deflate != nil && len(payload) >= c.cfg.compressionThreshold {
-		err = c.sendCompressed(op, payload)
+		err = c.sendCompressed(op, payload, queue)
 	} else {
-		err = c.sendFrames(op, 0, payload)
+		err = c.sendFrames(op, 0, payload, queue)
 	}
 	if err != nil {
 		return err
@@ -129,10 +160,17 @@ func (c *Conn) SendMessage(payload []byte, isBinary bool) error {
 }
 
 // sendFrames writes one message's payload as it goes on the wire (compressed
-// or not; rsv is for its first frame), fragmented by AutoFragmentSize.
-func (c *Conn) sendFrames(op, rsv byte, payload []byte) error {
+// or not; rsv is for its first frame), fragmented by AutoFragmentSize. With
+// queue, a message in one frame returns once queued (QueueMessage).
+func (c *Conn) sendFrames(op, rsv byte, payload []byte, queue bool) error {
 	if f := c.cfg.autoFragment; f > 0 && len(payload) > f {
 		return c.sendFragmented(op, rsv, payload, f)
+	}
+	if c.cfg.logFrames {
+		c.logFrame("send", true, rsv, op, int64(len(payload)), c.w.mask)
+	}
+	if queue {
+		return c.w.queueFrame(true, rsv, op, payload)
 	}
 	return c.w.writeFrame(kindData, true, rsv, op, payload)
 }
@@ -150,7 +188,7 @@ func (c *Conn) sendFragmented(op, rsv byte, payload []byte, size int) error {
 		if first {
 			fop, frsv = op, rsv
 		}
-		if err := c.w.writeFrame(kindStream, n == len(payload), frsv, fop, payload[:n]); err != nil {
+		if err := c.writeFrame(kindStream, n == len(payload), frsv, fop, payload[:n]); err != nil {
 			return err
 		}
 		payload = payload[n:]

@@ -352,6 +352,34 @@ func TestPanicInOnMessageFails1011(t *testing.T) {
 	}
 }
 
+// A panic in OnOpen fails the connection like one in OnMessage: the peer
+// gets 1011, and OnClose runs once.
+func TestPanicInOnOpenFails1011(t *testing.T) {
+	t.Parallel()
+	closed := make(chan closeInfo, 1)
+	s, err := NewServer(func() ServerProtocol { return &panicOnOpen{closed: closed} }, Options{Logger: discardLogger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := serve(t, s, nil)
+	c := dialRaw(t, ts)
+	expectClose(t, c, CloseInternalError)
+	if ci := waitClose(t, closed); ci.localCode != CloseInternalError {
+		t.Fatalf("OnClose %+v", ci)
+	}
+}
+
+type panicOnOpen struct {
+	BaseServerProtocol
+	closed chan closeInfo
+}
+
+func (p *panicOnOpen) OnOpen(c *Conn) { panic("bug in OnOpen") }
+func (p *panicOnOpen) OnClose(c *Conn, wasClean bool, code int, reason string) {
+	lc, _, _ := c.LocalClose()
+	p.closed <- closeInfo{wasClean: wasClean, code: code, reason: reason, localCode: lc}
+}
+
 func TestServerPingAndAccessors(t *testing.T) {
 	t.Parallel()
 	infos := make(chan string, 1)

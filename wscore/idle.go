@@ -52,12 +52,20 @@ func (c *Conn) hopInterrupted(err error) bool {
 		return false
 	}
 	c.hopRequested.Store(false)
-	if d := c.closeDeadline.Load(); d != 0 {
-		c.conn.SetReadDeadline(time.Unix(0, d))
-	} else {
-		c.conn.SetReadDeadline(time.Time{})
+	// sendClose may store a close deadline at any moment (it stores, then
+	// sets it): set what we read, then make sure it did not change meanwhile,
+	// or our restore could undo its deadline.
+	for {
+		d := c.closeDeadline.Load()
+		if d != 0 {
+			c.conn.SetReadDeadline(time.Unix(0, d))
+		} else {
+			c.conn.SetReadDeadline(time.Time{})
+		}
+		if c.closeDeadline.Load() == d {
+			return true
+		}
 	}
-	return true
 }
 
 // serveLoop runs the read loop on the current goroutine until the connection

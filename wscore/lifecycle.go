@@ -21,7 +21,14 @@ func (c *Conn) run() {
 	c.timings.mark(msOpened)
 	c.startPinger()
 	if !c.callOpen() {
-		c.finish(failWith(CloseInternalError, "OnOpen panicked"))
+		// As for a panic in OnMessage: the peer gets 1011 and its answer
+		// completes the closing handshake.
+		c.setFailure("OnOpen panicked")
+		if err := c.sendClose(CloseInternalError, "internal error"); err != nil {
+			c.finish(err)
+			return
+		}
+		c.finish(c.drain())
 		return
 	}
 	if c.canHop() && c.rend == c.rpos {
@@ -152,7 +159,47 @@ func (c *Conn) callOpen() (ok bool) {
 	return true
 }
 
-func (c *Conn) callMessage(payload []byte, isBinary bool) (err error) {
+// callMessage hands a message to OnMessage. When another whole frame is
+// already buffered, the reader holds the writer's flush, so what the callbacks
+// queue (QueueMessage) goes out in one write once the last buffered message
+// has been handled, or after maxHeldMessages.
+func (c *Conn) callMessage(payload []byte, isBinary bool) error {
+	more := c.frameBuffered()
+	if more && !c.holding {
+		c.holding = true
+		c.w.setHold(true)
+	}
+	err := c.dispatchMessage(payload, isBinary)
+	if c.holding {
+		if c.held++; !more || c.held >= maxHeldMessages {
+			c.releaseHold()
+		}
+	}
+	return err
+}
+
+// maxHeldMessages bounds how many callbacks' answers wait for one write.
+const maxHeldMessages = 16
+
+// releaseHold writes what held callbacks queued; the reader calls it before it
+// waits for input.
+func (c *Conn) releaseHold() {
+	if c.holding {
+		c.holding, c.held = false, 0
+		c.w.setHold(false)
+	}
+}
+
+// frameBuffered reports whether the read buffer holds another whole frame.
+func (c *Conn) frameBuffered() bool {
+	if c.rend == c.rpos {
+		return false
+	}
+	h, n, err := parseFrameHeader((*c.rbuf)[c.rpos:c.rend])
+	return err == nil && int64(c.rend-c.rpos-n) >= h.length
+}
+
+func (c *Conn) dispatchMessage(payload []byte, isBinary bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.logPanic("OnMessage", r)

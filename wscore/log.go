@@ -17,12 +17,19 @@ func (c *Conn) logFrame(dir string, fin bool, rsv, op byte, length int64, masked
 
 // logOctets writes raw received bytes in hex at debug level (LogOctets).
 func (c *Conn) logOctets(b []byte) {
-	if !c.cfg.logOctets || len(b) == 0 {
+	if c.cfg.logOctets {
+		c.logOctetsDir("recv", b)
+	}
+}
+
+// logOctetsDir writes raw bytes of one direction in hex at debug level.
+func (c *Conn) logOctetsDir(dir string, b []byte) {
+	if len(b) == 0 {
 		return
 	}
 	l := c.cfg.logger
 	if !l.Enabled(context.Background(), slog.LevelDebug) {
 		return
 	}
-	l.Debug("websocket octets", "dir", "recv", "peer", c.Peer(), "n", len(b), "hex", hex.EncodeToString(b))
+	l.Debug("websocket octets", "dir", dir, "peer", c.Peer(), "n", len(b), "hex", hex.EncodeToString(b))
 }

@@ -37,6 +37,13 @@ func NewPreparedMessage(payload []byte, isBinary bool) *PreparedMessage {
 	return &PreparedMessage{payload: append([]byte(nil), payload...), isBinary: isBinary}
 }
 
+func (pm *PreparedMessage) opcode() byte {
+	if pm.isBinary {
+		return opBinary
+	}
+	return opText
+}
+
 // Payload returns the message's payload (do not modify it).
 func (pm *PreparedMessage) Payload() []byte { return pm.payload }
 
@@ -112,6 +119,13 @@ func (c *Conn) SendPreparedMessage(pm *PreparedMessage) error {
 		return c.SendMessage(pm.payload, pm.isBinary)
 	}
 	e := pm.frames(key)
+	if c.cfg.logFrames {
+		rsv := byte(0)
+		if e.saved > 0 {
+			rsv = bitRsv1
+		}
+		c.logFrame("send", key.fragment <= 0 || len(pm.payload) <= key.fragment, rsv, pm.opcode(), int64(len(e.bytes)), false)
+	}
 	if err := c.w.writeEncoded(kindData, e.bytes); err != nil {
 		return err
 	}

@@ -324,6 +324,7 @@ func (c *Conn) readData(h *frameHeader) error {
 			if int64(len(room)) > remaining {
 				room = room[:remaining]
 			}
+			c.releaseHold()
 			n, err := c.conn.Read(room)
 			if n == 0 {
 				if err != nil && c.hopInterrupted(err) {
@@ -388,6 +389,11 @@ func growMessage(msg []byte, need int, announced int64) []byte {
 	if int64(extra) > announced {
 		extra = int(announced)
 	}
+	if cap(msg) == 0 {
+		if b := pooledPayload(extra); b != nil {
+			return b // a buffer the application released (payload_pool.go)
+		}
+	}
 	return slices.Grow(msg, extra)
 }
 
@@ -439,6 +445,7 @@ func (c *Conn) fillOrHop() error {
 
 // fillOnce does one read for fill.
 func (c *Conn) fillOnce() error {
+	c.releaseHold() // nothing queued waits while the reader waits
 	if c.rbuf != nil {
 		if c.rpos == c.rend {
 			c.rpos, c.rend = 0, 0

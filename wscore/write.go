@@ -37,8 +37,11 @@ type writer struct {
 
 	closing   bool // a close frame was queued: no more frames after it
 	streaming bool // a fragmented message is being written by one owner
+	hold      bool // the reader will flush soon: queued frames need not be written yet
 
 	deadline time.Time // the write deadline last set on conn
+
+	octets func(dir string, b []byte) // LogOctets: logs what goes on the socket; nil when off
 
 	bufs  net.Buffers // the pieces of a vectored write, reused
 	wbufs net.Buffers // what WriteTo consumes (a field, so it does not escape)
@@ -70,47 +73,59 @@ const (
 
 // writeFrame queues one frame and waits until it has been written.
 func (w *writer) writeFrame(kind frameKind, fin bool, rsv, op byte, payload []byte) error {
-	return w.submit(kind, fin, rsv, op, payload, nil)
+	return w.submit(kind, fin, rsv, op, payload, nil, false)
+}
+
+// queueFrame queues one frame without waiting for the socket (QueueMessage):
+// it returns once the frame is in the pending buffer, which is written now,
+// by a write already in progress, or, while the reader holds the flush, by the
+// reader when it has handled its buffered input. A payload larger than the
+// buffer is written before queueFrame returns, as by writeFrame.
+func (w *writer) queueFrame(fin bool, rsv, op byte, payload []byte) error {
+	return w.submit(kindData, fin, rsv, op, payload, nil, true)
 }
 
 // writeEncoded queues frames that are already encoded (a prepared message) and
 // waits until they have been written.
 func (w *writer) writeEncoded(kind frameKind, encoded []byte) error {
-	return w.submit(kind, false, 0, 0, nil, encoded)
+	return w.submit(kind, false, 0, 0, nil, encoded, false)
 }
 
-// submit queues either one frame (fin, rsv, op, payload) or encoded bytes.
-func (w *writer) submit(kind frameKind, fin bool, rsv, op byte, payload, encoded []byte) error {
+// submit queues either one frame (fin, rsv, op, payload) or encoded bytes, and
+// waits until they are written unless queueOnly.
+func (w *writer) submit(kind frameKind, fin bool, rsv, op byte, payload, encoded []byte, queueOnly bool) error {
+	large := len(encoded) > w.pool.size || (encoded == nil && len(payload) > w.pool.size)
 	w.mu.Lock()
-	if kind == kindData {
-		for w.streaming && w.err == nil && !w.closing {
-			w.cond.Wait()
-		}
-	}
-	if w.err != nil {
-		err := w.err
-		w.mu.Unlock()
-		return err
-	}
-	if w.closing {
-		w.mu.Unlock()
-		return ErrClosed
-	}
-	if kind == kindClose {
-		w.closing = true
-	}
-	if len(encoded) > w.pool.size || (encoded == nil && len(payload) > w.pool.size) {
-		// Write a large payload straight from the caller's slice (or, masked,
-		// through one buffer-sized piece at a time): wait for the socket
-		// instead of copying it whole.
-		for w.flush && w.err == nil {
-			w.cond.Wait()
-		}
+	// Every wait re-checks everything: while we waited, the connection may
+	// have failed, a close frame may have been queued (nothing may follow
+	// it) or a fragmented message may have started (no other message may go
+	// inside it).
+	for {
 		if w.err != nil {
 			err := w.err
 			w.mu.Unlock()
 			return err
 		}
+		if w.closing {
+			w.mu.Unlock()
+			return ErrClosed
+		}
+		if kind == kindData && w.streaming ||
+			large && w.flush ||
+			queueOnly && w.flush && w.pending != nil && len(*w.pending) >= w.pool.size {
+			// A data message waits for a fragmented one to end; a large
+			// payload waits for the socket, so it is written straight from
+			// the caller's slice instead of being copied; QueueMessage waits
+			// when a buffer's worth is already queued, to bound memory.
+			w.cond.Wait()
+			continue
+		}
+		break
+	}
+	if kind == kindClose {
+		w.closing = true
+	}
+	if large {
 		if encoded != nil {
 			return w.flushLocked(nil, encoded)
 		}
@@ -128,6 +143,14 @@ func (w *writer) submit(kind frameKind, fin bool, rsv, op byte, payload, encoded
 	}
 	w.queued++
 	my := w.queued
+	if queueOnly {
+		if w.flush || (w.hold && len(*w.pending) < w.pool.size) {
+			// The write in progress, or the reader's flush, takes it along.
+			w.mu.Unlock()
+			return nil
+		}
+		return w.flushLocked(nil, nil)
+	}
 	for w.written < my {
 		if w.err != nil {
 			err := w.err
@@ -197,6 +220,17 @@ func (w *writer) flushWith(write func(pending *[]byte) error) error {
 	if pending != nil {
 		w.pool.put(pending)
 	}
+	// Frames queued without a waiter (QueueMessage) while we wrote have
+	// nobody else to write them: take them along.
+	for err == nil && w.pending != nil {
+		w.written = upto
+		w.cond.Broadcast()
+		pending, w.pending, upto = w.pending, nil, w.queued
+		w.mu.Unlock()
+		err = w.write(pending, nil, nil)
+		w.mu.Lock()
+		w.pool.put(pending)
+	}
 	w.flush = false
 	if err == nil {
 		// Written: a failure recorded meanwhile (the connection ended right
@@ -240,6 +274,11 @@ func (w *writer) write(pending *[]byte, hdr, payload []byte) error {
 	if len(payload) > 0 {
 		w.bufs = append(w.bufs, payload)
 	}
+	if w.octets != nil {
+		for _, b := range w.bufs {
+			w.octets("send", b)
+		}
+	}
 	switch len(w.bufs) {
 	case 0:
 	case 1:
@@ -260,6 +299,19 @@ func (w *writer) write(pending *[]byte, hdr, payload []byte) error {
 		return ErrClosed
 	}
 	return fmt.Errorf("%w: write failed: %w", ErrClosed, err)
+}
+
+// setHold tells queueFrame whether the reader will flush soon (it is in a
+// callback and has more messages buffered). Releasing the hold writes what
+// was queued meanwhile.
+func (w *writer) setHold(hold bool) {
+	w.mu.Lock()
+	w.hold = hold
+	if hold || w.flush || w.pending == nil || w.err != nil {
+		w.mu.Unlock()
+		return
+	}
+	w.flushLocked(nil, nil) // an error ends the connection; the reader sees it
 }
 
 // beginStream waits until no other fragmented message is being written and

@@ -6,13 +6,17 @@ import (
 	"github.com/wsplug/wsplug/wscore"
 )
 
-// Echo sends every message back, from the connection's reader goroutine, as
-// the README's echo example does.
+// Echo sends every message back from the connection's reader goroutine with
+// the engine's fast path for answers: QueueMessage (answers to messages that
+// arrived together share one write), then ReleasePayload (the next message is
+// read into the same memory), as gws's echo returns its message buffer with
+// message.Close().
 type Echo struct{ wscore.BaseServerProtocol }
 
 // OnMessage echoes the message.
 func (Echo) OnMessage(c *wscore.Conn, payload []byte, isBinary bool) {
-	c.SendMessage(payload, isBinary)
+	c.QueueMessage(payload, isBinary)
+	wscore.ReleasePayload(payload)
 }
 
 // Factory makes the protocol of each connection.

@@ -1,0 +1,283 @@
+package wscore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// gatedConn is a net.Conn whose writes block until the gate opens (the first
+// write signals that it started), and which records what was written.
+type gatedConn struct {
+	loopConn
+	started chan struct{}
+	gate    chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	wrote   bytes.Buffer
+	writes  int
+}
+
+func newGatedConn() *gatedConn {
+	return &gatedConn{started: make(chan struct{}), gate: make(chan struct{})}
+}
+
+func (g *gatedConn) Write(p []byte) (int, error) {
+	g.once.Do(func() { close(g.started) })
+	<-g.gate
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.writes++
+	return g.wrote.Write(p)
+}
+
+// frames decodes what was written as "op:fin:len" items, e.g. "1:F:5".
+func (g *gatedConn) frames(t *testing.T) []string {
+	t.Helper()
+	g.mu.Lock()
+	b := append([]byte(nil), g.wrote.Bytes()...)
+	g.mu.Unlock()
+	var out []string
+	for len(b) > 0 {
+		h, n, err := parseFrameHeader(b)
+		if err != nil {
+			t.Fatalf("written bytes do not parse as frames: %v", err)
+		}
+		fin := "-"
+		if h.fin {
+			fin = "F"
+		}
+		out = append(out, fmt.Sprintf("%d:%s:%d", h.opcode, fin, h.length))
+		b = b[n+int(h.length):]
+	}
+	return out
+}
+
+// settle gives goroutines started just before the time to reach their wait in
+// the writer.
+func settle() { time.Sleep(50 * time.Millisecond) }
+
+// A large message that waits for a write in progress must re-check the
+// writer's state when it wakes: a close frame queued meanwhile is the last
+// frame, and a fragmented message that started meanwhile may not be split by
+// another message.
+func TestWriterOrderAfterWaiting(t *testing.T) {
+	large := make([]byte, DefaultWriteBufferSize+1)
+
+	t.Run("nothing after the close frame", func(t *testing.T) {
+		g := newGatedConn()
+		c := newConn(g, benchConfig(), &BaseServerProtocol{}, false)
+		errs := make(chan error, 3)
+		go func() { errs <- c.SendMessage([]byte("first"), false) }()
+		<-g.started
+		go func() { errs <- c.SendMessage(large, true) }() // waits for the socket
+		settle()
+		go func() { errs <- c.SendClose(CloseNormal, "") }()
+		settle()
+		close(g.gate)
+		var closed int
+		for range 3 {
+			if err := <-errs; errors.Is(err, ErrClosed) {
+				closed++
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := strings.Join(g.frames(t), " ")
+		// Either the large message made it before the close frame (it was
+		// first in line) or it was refused; never after the close.
+		if got != "1:F:5 8:F:2" && got != "1:F:5 2:F:4097 8:F:2" {
+			t.Fatalf("frames on the wire: %s", got)
+		}
+		if got == "1:F:5 8:F:2" && closed != 1 {
+			t.Fatalf("the large message was not written but %d sends reported ErrClosed", closed)
+		}
+	})
+
+	t.Run("no message inside a fragmented one", func(t *testing.T) {
+		g := newGatedConn()
+		c := newConn(g, benchConfig(), &BaseServerProtocol{}, false)
+		errs := make(chan error, 3)
+		go func() { errs <- c.SendMessage([]byte("first"), false) }()
+		<-g.started
+		go func() { errs <- c.SendMessage(large, true) }()
+		settle()
+		streamed := make(chan error, 1)
+		go func() {
+			w, err := c.NextWriter(false)
+			if err != nil {
+				streamed <- err
+				return
+			}
+			for range 3 {
+				w.Write(bytes.Repeat([]byte("x"), defaultStreamFrameSize))
+			}
+			streamed <- w.Close()
+		}()
+		settle()
+		close(g.gate)
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-streamed; err != nil {
+			t.Fatal(err)
+		}
+		frames := g.frames(t)
+		inStream := false
+		for _, f := range frames {
+			switch {
+			case strings.HasPrefix(f, "1:-:"):
+				inStream = true
+			case strings.HasPrefix(f, "0:F:"):
+				inStream = false
+			case !strings.HasPrefix(f, "0:") && inStream:
+				t.Fatalf("frame %s inside a fragmented message: %v", f, frames)
+			}
+		}
+	})
+}
+
+// QueueMessage returns before the socket is written when a write is in
+// progress, and what it queued goes out with (right after) that write.
+func TestQueueMessageRidesTheWriteInProgress(t *testing.T) {
+	g := newGatedConn()
+	c := newConn(g, benchConfig(), &BaseServerProtocol{}, false)
+	first := make(chan error, 1)
+	go func() { first <- c.SendMessage([]byte("first"), false) }()
+	<-g.started
+	for i := range 3 {
+		if err := c.QueueMessage(fmt.Appendf(nil, "queued %d", i), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(g.gate)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(g.frames(t), " ")
+	if got != "1:F:5 1:F:8 1:F:8 1:F:8" {
+		t.Fatalf("frames: %s", got)
+	}
+	if g.writes != 2 {
+		t.Errorf("%d writes, want 2 (the first message, then the three queued together)", g.writes)
+	}
+}
+
+// QueueMessage keeps at most about one write buffer waiting: beyond it the
+// caller waits for the write in progress, so memory stays bounded when the
+// socket is slow.
+func TestQueueMessageBoundsWhatWaits(t *testing.T) {
+	g := newGatedConn()
+	c := newConn(g, benchConfig(), &BaseServerProtocol{}, false)
+	go c.SendMessage([]byte("first"), false)
+	<-g.started
+	msg := make([]byte, 1000)
+	returned := make(chan int, 100)
+	go func() {
+		for i := range 100 {
+			if err := c.QueueMessage(msg, true); err != nil {
+				t.Error(err)
+			}
+			returned <- i
+		}
+	}()
+	settle()
+	if n := len(returned); n > DefaultWriteBufferSize/1000+1 {
+		t.Fatalf("%d messages queued while the socket was blocked, want about one buffer's worth", n)
+	}
+	close(g.gate)
+	for range 100 {
+		select {
+		case <-returned:
+		case <-time.After(5 * time.Second):
+			t.Fatal("QueueMessage did not go on after the socket unblocked")
+		}
+	}
+	if got := len(g.frames(t)); got != 101 {
+		t.Fatalf("%d frames written, want 101", got)
+	}
+}
+
+// After the connection failed QueueMessage reports it, as SendMessage does.
+func TestQueueMessageAfterClose(t *testing.T) {
+	c := newConn(&sinkConn{}, benchConfig(), &BaseServerProtocol{}, false)
+	if err := c.SendClose(CloseNormal, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.QueueMessage([]byte("late"), false); !errors.Is(err, ErrClosed) {
+		t.Fatalf("QueueMessage after SendClose: %v, want ErrClosed", err)
+	}
+	c.w.fail(ErrClosed)
+	if err := c.QueueMessage(make([]byte, 10000), true); !errors.Is(err, ErrClosed) {
+		t.Fatalf("large QueueMessage after the end: %v, want ErrClosed", err)
+	}
+}
+
+// writeCountConn serves its input in one read, then io.EOF, and counts the
+// writes of what the connection sends.
+type writeCountConn struct {
+	loopConn
+	mu      sync.Mutex
+	wrote   bytes.Buffer
+	writes  int
+	discard bool // count only (benchmarks)
+}
+
+func (cc *writeCountConn) Write(p []byte) (int, error) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.writes++
+	if cc.discard {
+		return len(p), nil
+	}
+	return cc.wrote.Write(p)
+}
+
+type queueEcho struct{ BaseServerProtocol }
+
+func (queueEcho) OnMessage(c *Conn, p []byte, isBinary bool) {
+	c.QueueMessage(p, isBinary)
+	ReleasePayload(p)
+}
+
+// Answers queued from OnMessage to messages that arrived together go out in
+// one write per maxHeldMessages, in order.
+func TestQueueMessageBatchesAnswers(t *testing.T) {
+	for _, tc := range []struct{ messages, writes int }{
+		{1, 1}, {2, 1}, {10, 1}, {16, 1}, {17, 2}, {20, 2}, {32, 2}, {33, 3},
+	} {
+		t.Run(fmt.Sprint(tc.messages), func(t *testing.T) {
+			var in []byte
+			for i := range tc.messages {
+				chunk, n := clientFrames(fmt.Appendf(nil, "message %02d", i), true)
+				in = append(in, chunk[:n]...)
+			}
+			cc := &writeCountConn{loopConn: loopConn{chunk: in, left: len(in)}}
+			c := newConn(cc, benchConfig(), queueEcho{}, false)
+			if err := c.readLoop(); !errors.Is(err, io.EOF) {
+				t.Fatalf("read loop ended with %v", err)
+			}
+			cc.mu.Lock()
+			defer cc.mu.Unlock()
+			if cc.writes != tc.writes {
+				t.Errorf("%d writes for %d answers, want %d", cc.writes, tc.messages, tc.writes)
+			}
+			b := cc.wrote.Bytes()
+			for i := range tc.messages {
+				h, n, err := parseFrameHeader(b)
+				if err != nil || h.opcode != opText || string(b[n:n+int(h.length)]) != fmt.Sprintf("message %02d", i) {
+					t.Fatalf("answer %d: %+v %v %q", i, h, err, b)
+				}
+				b = b[n+int(h.length):]
+			}
+		})
+	}
+}
