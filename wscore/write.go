@@ -254,9 +254,10 @@ func (w *writer) flushWith(write func(pending *[]byte) error) error {
 func (w *writer) write(pending *[]byte, hdr, payload []byte) error {
 	if w.timeout > 0 {
 		// Moving the deadline costs a timer update; do it only when the old one
-		// is closer than half the timeout.
+		// is closer than 15/16 of the timeout, so a write always gets at least
+		// that long (busy connections move it every timeout/16).
 		now := time.Now()
-		if w.deadline.Sub(now) < w.timeout/2 {
+		if w.deadline.Sub(now) < w.timeout-w.timeout/16 {
 			w.deadline = now.Add(w.timeout)
 			if err := w.conn.SetWriteDeadline(w.deadline); err != nil {
 				return fmt.Errorf("%w: %w", ErrClosed, err)
