@@ -74,9 +74,12 @@ type handshakeInfo struct {
 }
 
 // checkHandshake validates an opening handshake request, in the order every
-// route applies: method, HTTP version, Upgrade/Connection tokens, key (400),
-// version (426), origin (403). It is pure: no I/O, no server state, so it can be
-// fuzzed and shared by every adapter.
+// route applies (DESIGN.md, "Per-route behaviour"): method, HTTP version,
+// Upgrade/Connection tokens, Host, key and the syntax of Sec-WebSocket-Protocol
+// and Sec-WebSocket-Extensions (400), then version (426), then origin (403).
+// Prepare follows with shutdown and MaxConnections (503) and OnConnect. It is
+// pure: no I/O, no server state, so it can be fuzzed and shared by every
+// adapter.
 func checkHandshake(r *HandshakeRequest, rules *handshakeRules) (handshakeInfo, *HTTPError) {
 	h := r.Header
 	if r.Method != http.MethodGet {
@@ -97,6 +100,16 @@ func checkHandshake(r *HandshakeRequest, rules *handshakeRules) (handshakeInfo, 
 	keys := h["Sec-Websocket-Key"]
 	if len(keys) != 1 || !validKey(keys[0]) {
 		return handshakeInfo{}, httpError(http.StatusBadRequest, "missing or invalid Sec-WebSocket-Key")
+	}
+	// The other headers' syntax is a 400 too, so it comes before the version:
+	// a malformed request is malformed whatever else it gets wrong.
+	protocols, ok := headerTokens(h, "Sec-Websocket-Protocol")
+	if !ok {
+		return handshakeInfo{}, httpError(http.StatusBadRequest, "invalid Sec-WebSocket-Protocol")
+	}
+	exts, err := ParseExtensions(h)
+	if err != nil {
+		return handshakeInfo{}, httpError(http.StatusBadRequest, err.Error())
 	}
 
 	version, ok := 0, false
@@ -119,15 +132,6 @@ func checkHandshake(r *HandshakeRequest, rules *handshakeRules) (handshakeInfo, 
 	}
 	if ok, why := rules.origins.allow(origin, r.Host); !ok {
 		return handshakeInfo{}, httpError(http.StatusForbidden, why)
-	}
-
-	protocols, ok := headerTokens(h, "Sec-Websocket-Protocol")
-	if !ok {
-		return handshakeInfo{}, httpError(http.StatusBadRequest, "invalid Sec-WebSocket-Protocol")
-	}
-	exts, err := ParseExtensions(h)
-	if err != nil {
-		return handshakeInfo{}, httpError(http.StatusBadRequest, err.Error())
 	}
 
 	path, rawQuery, _ := strings.Cut(r.RequestURI, "?")

@@ -39,6 +39,7 @@ func Run(t *testing.T, setup Setup) {
 		{"MaxConnections", testMaxConnections},
 		{"WrongVersion", testWrongVersion},
 		{"Malformed", testMalformed},
+		{"CheckOrder", testCheckOrder},
 		{"Garbage", testGarbage},
 		{"TwoRoutes", testTwoRoutes},
 		{"MiddlewareForm", testMiddlewareForm},
@@ -385,6 +386,39 @@ func testMalformed(t *testing.T, setup Setup) {
 	if r := s.engines["/m"].Stats().Refused[wscore.RefusedBadRequest]; r != 8 {
 		t.Errorf("refused bad_request = %d, want 8", r)
 	}
+}
+
+// testCheckOrder sends handshakes that get two or more things wrong: the
+// first check in DESIGN's order answers (header syntax 400 -> version 426 ->
+// origin 403 -> MaxConnections 503), through the framework as through wscore.
+func testCheckOrder(t *testing.T, setup Setup) {
+	s := start(t, setup, Route{Path: "/order", Options: wscore.Options{MaxConnections: 1}})
+	holder := mustDial(t, s.ws("/order"), nil) // the route is full from here on
+	waitOpen(t, s.engines["/order"], 1)
+	foreign := "https://elsewhere.example"
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		status int
+		reason string
+	}{
+		{"bad subprotocol syntax + bad version + foreign origin + full",
+			http.Header{"Sec-WebSocket-Protocol": {"a b"}, "Sec-WebSocket-Version": {"12"}, "Origin": {foreign}}, http.StatusBadRequest, "Sec-WebSocket-Protocol"},
+		{"bad version + foreign origin + full",
+			http.Header{"Sec-WebSocket-Version": {"12"}, "Origin": {foreign}}, http.StatusUpgradeRequired, "Sec-WebSocket-Version"},
+		{"foreign origin + full", http.Header{"Origin": {foreign}}, http.StatusForbidden, "origin"},
+		{"full", nil, http.StatusServiceUnavailable, "too many"},
+	} {
+		resp := rawHandshake(t, s.addr, wstest.Handshake{Path: "/order", Header: tc.header})
+		if body := bodyOf(resp); resp.StatusCode != tc.status || !strings.Contains(body, tc.reason) {
+			t.Errorf("%s: got %d %q, want %d naming %q", tc.name, resp.StatusCode, body, tc.status, tc.reason)
+		}
+	}
+	st := s.engines["/order"].Stats()
+	if r := st.Refused; r[wscore.RefusedBadRequest] != 1 || r[wscore.RefusedVersion] != 1 || r[wscore.RefusedOrigin] != 1 || r[wscore.RefusedCapacity] != 1 {
+		t.Errorf("refused by reason: %v, want one of each", r)
+	}
+	echoOnce(t, holder, websocket.TextMessage, []byte("still open"))
 }
 
 // testGarbage sends requests no client should send; the server must answer
