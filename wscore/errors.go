@@ -46,7 +46,25 @@ var (
 	// ErrShuttingDown is wrapped by the 503 *HTTPError that Server.Prepare
 	// returns while the server shuts down.
 	ErrShuttingDown = errors.New("wscore: server is shutting down")
+
+	// ErrNoFactory is wrapped by the error of NewServer with a nil protocol
+	// factory, and of the adapters' route constructors given neither a
+	// factory nor a *Server.
+	ErrNoFactory = errors.New("no protocol factory")
 )
+
+// OptionError is one option value out of range, as Options.Validate reports
+// it: Field names the Options field, Reason says what is wrong and what is
+// allowed. Validate joins one per bad field (errors.Join); errors.As finds
+// the first, and the joined error's Unwrap() []error lists them all.
+type OptionError struct {
+	Field  string
+	Reason string
+}
+
+func (e *OptionError) Error() string {
+	return "wscore: Options." + e.Field + ": " + e.Reason
+}
 
 // protocolError is a violation by the peer: the connection is failed with code.
 type protocolError struct {

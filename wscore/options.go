@@ -176,11 +176,12 @@ type Options struct {
 }
 
 // Validate reports every option value that is out of range, naming the field
-// and the allowed values. NewServer calls it.
+// and the allowed values: one *OptionError per problem, joined with
+// errors.Join (nil when all is well). NewServer calls it.
 func (o *Options) Validate() error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("wscore: Options.%s: %s", field, fmt.Sprintf(format, args...)))
+		errs = append(errs, &OptionError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
 	for _, v := range o.Versions {
 		if v != 8 && v != 13 {

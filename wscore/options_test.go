@@ -1,6 +1,7 @@
 package wscore
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,57 @@ func TestOptionsValidate(t *testing.T) {
 	ok := Options{MaxMessagePayloadSize: Unlimited, MaxFramePayloadSize: Unlimited, OpenHandshakeTimeout: Unlimited, CloseHandshakeTimeout: Unlimited, WriteTimeout: Unlimited, MaxConnections: -1}
 	if err := ok.Validate(); err != nil {
 		t.Errorf("unlimited values: %v", err)
+	}
+}
+
+// Validate's errors are *OptionError values, one per bad field, that
+// errors.As finds; the joined message still names every field and range.
+func TestOptionError(t *testing.T) {
+	t.Parallel()
+	err := (&Options{AutoPingSize: 200}).Validate()
+	var oe *OptionError
+	if !errors.As(err, &oe) || oe.Field != "AutoPingSize" || !strings.Contains(oe.Reason, "4 to 125") {
+		t.Fatalf("errors.As: %#v from %v", oe, err)
+	}
+	if got, want := err.Error(), "wscore: Options.AutoPingSize: 200: allowed 4 to 125 (0 for the default, 4)"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+
+	err = (&Options{MaxConnections: -2, AutoPingSize: 3, Server: "a\nb"}).Validate()
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("several bad fields: %T, want a joined error", err)
+	}
+	var fields []string
+	for _, e := range joined.Unwrap() {
+		var oe *OptionError
+		if !errors.As(e, &oe) {
+			t.Fatalf("%v is not an *OptionError", e)
+		}
+		fields = append(fields, oe.Field)
+	}
+	if got := strings.Join(fields, " "); got != "AutoPingSize MaxConnections Server" {
+		t.Errorf("fields %q, want AutoPingSize MaxConnections Server", got)
+	}
+	for _, f := range fields {
+		if !strings.Contains(err.Error(), "Options."+f) {
+			t.Errorf("message %q does not name %s", err, f)
+		}
+	}
+
+	// NewServer passes them on.
+	_, err = NewServer(func() ServerProtocol { return &BaseServerProtocol{} }, Options{ReadBufferSize: 10})
+	if !errors.As(err, &oe) || oe.Field != "ReadBufferSize" {
+		t.Errorf("NewServer with a bad option: %v", err)
+	}
+}
+
+// A nil factory is ErrNoFactory, for errors.Is.
+func TestNewServerNoFactory(t *testing.T) {
+	t.Parallel()
+	s, err := NewServer(nil, Options{})
+	if s != nil || !errors.Is(err, ErrNoFactory) || !strings.Contains(err.Error(), "NewServer") {
+		t.Fatalf("NewServer(nil): %v, %v", s, err)
 	}
 }
 

@@ -51,7 +51,7 @@ type totals struct {
 // copied; the factory is called once per connection.
 func NewServer(factory ServerProtocolFactory, opts Options) (*Server, error) {
 	if factory == nil {
-		return nil, errors.New("wscore: NewServer: nil protocol factory")
+		return nil, fmt.Errorf("wscore: NewServer: %w", ErrNoFactory)
 	}
 	if err := opts.Validate(); err != nil {
 		return nil, err
