@@ -32,7 +32,7 @@
 //
 //	| Field       | Type                        | Default | Meaning                                            |
 //	|-------------|-----------------------------|---------|----------------------------------------------------|
-//	| Skipper     | func(echo.Context) bool     | nil     | skip: middleware calls next, handler answers 404   |
+//	| Skipper     | func(echo.Context) bool     | skip nothing | skip: middleware calls next, handler returns echo.ErrNotFound (404) |
 //	| Factory     | wscore.ServerProtocolFactory| —       | makes each connection's protocol (required unless Server) |
 //	| Options     | wscore.Options              | zero    | the route's options; ignored with Server           |
 //	| Server      | *wscore.Server              | nil     | serve this engine instead of building one          |

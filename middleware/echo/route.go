@@ -2,6 +2,7 @@ package wsecho
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -13,10 +14,13 @@ import (
 // Config configures a WebSocket route on echo.
 type Config struct {
 	// Skipper defines a function to skip the route: the middleware form
-	// passes a skipped request to the next handler, the handler form answers
-	// it 404 Not Found.
-	// Optional. Default: nil (skip nothing). echo's middleware.Skipper
-	// values fit.
+	// passes a skipped request to the next handler; the handler form, which
+	// has no next handler, returns echo.ErrNotFound (what echo's router
+	// returns for a path without a handler), so the app's HTTPErrorHandler
+	// renders a 404.
+	// Optional. Default: skip nothing (DefaultConfig sets a Skipper that
+	// returns false, as echo's DefaultSkipper; nil means the same). echo's
+	// middleware.Skipper values fit.
 	Skipper func(c echo.Context) bool
 	// Factory makes the protocol of each connection.
 	// Required unless Server is set.
@@ -51,7 +55,7 @@ func NewRoute(cfg Config) (*Route, error) {
 	s := cfg.Server
 	if s == nil {
 		if cfg.Factory == nil {
-			return nil, errors.New("wsecho: Config.Factory or Config.Server is required")
+			return nil, fmt.Errorf("wsecho: NewRoute: %w (set Config.Factory or Config.Server)", wscore.ErrNoFactory)
 		}
 		var err error
 		if s, err = wscore.NewServer(cfg.Factory, cfg.Options); err != nil {

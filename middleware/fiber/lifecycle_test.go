@@ -1,6 +1,7 @@
 package wsfiber_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -133,20 +134,32 @@ func TestIsWebSocketUpgrade(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	if _, err := wsfiber.NewRoute(wsfiber.Config{}); err == nil {
-		t.Error("NewRoute without Factory or Server: no error")
+	if _, err := wsfiber.NewRoute(wsfiber.Config{}); !errors.Is(err, wscore.ErrNoFactory) {
+		t.Errorf("NewRoute without Factory or Server: %v, want ErrNoFactory", err)
 	}
-	if _, err := wsfiber.NewRoute(wsfiber.Config{Factory: newBase, Options: wscore.Options{AutoPingSize: 200}}); err == nil {
-		t.Error("NewRoute with a bad option: no error")
+	_, err := wsfiber.NewRoute(wsfiber.Config{Factory: newBase, Options: wscore.Options{AutoPingSize: 200}})
+	var oe *wscore.OptionError
+	if !errors.As(err, &oe) || oe.Field != "AutoPingSize" {
+		t.Errorf("NewRoute with a bad option: %v, want an *OptionError for AutoPingSize", err)
 	}
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Error("New() without a Factory did not panic")
-			}
+	for name, f := range map[string]func(){
+		"New()":                 func() { wsfiber.New() },
+		"NewMiddleware()":       func() { wsfiber.NewMiddleware() },
+		"New with a bad option": func() { wsfiber.New(wsfiber.Config{Factory: newBase, Options: wscore.Options{MaxConnections: -2}}) },
+		"NewMiddleware with a bad option": func() {
+			wsfiber.NewMiddleware(wsfiber.Config{Factory: newBase, Options: wscore.Options{MaxConnections: -2}})
+		},
+	} {
+		func() {
+			defer func() {
+				err, _ := recover().(error)
+				if !errors.Is(err, wscore.ErrNoFactory) && !errors.As(err, &oe) {
+					t.Errorf("%s: panicked with %v, want ErrNoFactory or an *OptionError", name, err)
+				}
+			}()
+			f()
 		}()
-		wsfiber.New()
-	}()
+	}
 	// Next skips the route: the request goes on (here to fiber's 404).
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Get("/ws", wsfiber.New(wsfiber.Config{Factory: newBase, Next: func(c *fiber.Ctx) bool { return c.Query("skip") != "" }}))

@@ -2,6 +2,7 @@ package wsfiber
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 
@@ -25,7 +26,7 @@ func NewRoute(cfg Config) (*Route, error) {
 	s := cfg.Server
 	if s == nil {
 		if cfg.Factory == nil {
-			return nil, errors.New("wsfiber: Config.Factory or Config.Server is required")
+			return nil, fmt.Errorf("wsfiber: NewRoute: %w (set Config.Factory or Config.Server)", wscore.ErrNoFactory)
 		}
 		var err error
 		if s, err = wscore.NewServer(cfg.Factory, cfg.Options); err != nil {

@@ -2,6 +2,7 @@ package wsgin
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -40,7 +41,7 @@ func NewRoute(cfg Config) (*Route, error) {
 	s := cfg.Server
 	if s == nil {
 		if cfg.Factory == nil {
-			return nil, errors.New("wsgin: Config.Factory or Config.Server is required")
+			return nil, fmt.Errorf("wsgin: NewRoute: %w (set Config.Factory or Config.Server)", wscore.ErrNoFactory)
 		}
 		var err error
 		if s, err = wscore.NewServer(cfg.Factory, cfg.Options); err != nil {

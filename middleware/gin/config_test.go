@@ -1,0 +1,97 @@
+package wsgin_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	wsgin "github.com/wsplug/wsplug/middleware/gin"
+	"github.com/wsplug/wsplug/wscore"
+)
+
+func newBase() wscore.ServerProtocol { return wscore.BaseServerProtocol{} }
+
+// mustPanic runs f and returns the error it panicked with.
+func mustPanic(t *testing.T, what string, f func()) (err error) {
+	t.Helper()
+	defer func() {
+		r := recover()
+		if r == nil {
+			t.Errorf("%s did not panic", what)
+			return
+		}
+		err, _ = r.(error)
+		if err == nil {
+			t.Errorf("%s panicked with %v, want an error", what, r)
+		}
+	}()
+	f()
+	return nil
+}
+
+// The constructors follow gin-contrib's habit: New and NewMiddleware panic
+// at start-up on a bad Config, NewRoute returns the error; the errors are
+// the engine's typed ones.
+func TestConfig(t *testing.T) {
+	t.Parallel()
+	if _, err := wsgin.NewRoute(wsgin.Config{}); !errors.Is(err, wscore.ErrNoFactory) {
+		t.Errorf("NewRoute without Factory or Server: %v, want ErrNoFactory", err)
+	}
+	_, err := wsgin.NewRoute(wsgin.Config{Factory: newBase, Options: wscore.Options{AutoPingSize: 200}})
+	var oe *wscore.OptionError
+	if !errors.As(err, &oe) || oe.Field != "AutoPingSize" {
+		t.Errorf("NewRoute with a bad option: %v, want an *OptionError for AutoPingSize", err)
+	}
+
+	for name, f := range map[string]func(){
+		"New without a Factory":           func() { wsgin.New(wsgin.Config{}) },
+		"NewMiddleware without a Factory": func() { wsgin.NewMiddleware(wsgin.DefaultConfig()) },
+		"New with a bad option":           func() { wsgin.New(wsgin.Config{Factory: newBase, Options: wscore.Options{MaxConnections: -2}}) },
+		"NewMiddleware with a bad option": func() { wsgin.NewMiddleware(wsgin.Config{Factory: newBase, Options: wscore.Options{WriteTimeout: -5}}) },
+	} {
+		err := mustPanic(t, name, f)
+		var oe *wscore.OptionError
+		if err != nil && !errors.Is(err, wscore.ErrNoFactory) && !errors.As(err, &oe) {
+			t.Errorf("%s panicked with %v, want ErrNoFactory or an *OptionError", name, err)
+		}
+	}
+
+	// DefaultConfig is a fresh value each time.
+	a := wsgin.DefaultConfig()
+	a.Options.AllowedOrigins = append(a.Options.AllowedOrigins, "*")
+	if b := wsgin.DefaultConfig(); len(b.Options.AllowedOrigins) != 0 || b.Factory != nil || b.Server != nil {
+		t.Errorf("DefaultConfig changed: %+v", b)
+	}
+}
+
+// Config.Server is the way to keep the engine with the shorthand
+// constructors: the route serves it (and ignores Config.Options).
+func TestConfigServer(t *testing.T) {
+	t.Parallel()
+	srv := wscore.MustNewServer(newBase, wscore.Options{MaxConnections: 3})
+	r := gin.New()
+	r.GET("/h", wsgin.New(wsgin.Config{Server: srv, Options: wscore.Options{MaxConnections: 9}}))
+	r.GET("/m", wsgin.NewMiddleware(wsgin.Config{Server: srv}), func(c *gin.Context) { c.String(http.StatusOK, "next") })
+
+	req := httptest.NewRequest("GET", "/h", nil)
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, req)
+	var st struct {
+		Options struct {
+			MaxConnections int `json:"max_connections"`
+		} `json:"options"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || rec.Code != 200 || st.Options.MaxConnections != 3 {
+		t.Errorf("status of a route given Config.Server: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest("GET", "/m", nil))
+	if rec.Body.String() != "next" {
+		t.Errorf("middleware form: %q", rec.Body)
+	}
+}
