@@ -177,7 +177,9 @@ func (h *Hub) Topics() []string {
 	return out
 }
 
-// Members returns how many local connections joined topic.
+// Members returns how many local connections joined topic: those whose Join
+// returned nil (a Join still waiting for the broker's subscription does not
+// count), so every one of them receives what is published from now on.
 func (h *Hub) Members(topic string) int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()

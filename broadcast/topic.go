@@ -16,9 +16,15 @@ import (
 // is in flight (op); a Join or an expiry that finds one waits for it and
 // looks again, so Subscribe and Unsubscribe of one topic never overtake each
 // other.
+//
+// A connection becomes a member (in members, counted by Members, given
+// messages) only once the subscription is active: until then it is one of
+// the joining, which keep the topic from being unsubscribed or forgotten.
+// So len(members) > 0 implies subscribed.
 type topic struct {
 	name       string
 	members    []*member
+	joining    int           // Join calls waiting for the subscription
 	subscribed bool          // the broker subscription is active
 	op         chan struct{} // closed when the broker call in flight returns
 	timer      *time.Timer   // pending unsubscription
@@ -33,11 +39,12 @@ func (t *topic) stopTimer() {
 	}
 }
 
-// Join adds a connection to a topic: from now on it receives every message
-// published on the topic, on any node. The first member of a topic on this
-// node makes the node subscribe at the broker; Join returns once that
-// subscription is active (or with the broker's error, and the connection has
-// not joined). Joining twice is the same as once.
+// Join adds a connection to a topic: once it returns nil, the connection
+// receives every message published on the topic afterwards, on any node. The
+// first member of a topic on this node makes the node subscribe at the
+// broker; Join returns once that subscription is active (or with the broker's
+// error, and the connection has not joined), and the connection counts as a
+// member (Members) only from then on. Joining twice is the same as once.
 //
 // A connection leaves its topics by itself when it ends. Serve it through
 // Protocol and that costs nothing; otherwise the Hub keeps a goroutine
@@ -71,21 +78,41 @@ func (h *Hub) Join(c *wscore.Conn, name string) error {
 		t = &topic{name: name}
 		h.topics[name] = t
 	}
+	if m.in(t) {
+		return nil // a member already: the topic is subscribed
+	}
 	t.stopTimer()
-	if !m.in(t) {
+	t.joining++
+	err := h.subscribeLocked(t, m)
+	t.joining--
+	if err == nil && (h.members[c] != m || m.isDead()) {
+		// The connection ended while the subscription was being made.
+		err = fmt.Errorf("broadcast: join %q: %w", name, wscore.ErrClosed)
+	}
+	if err != nil {
+		if len(t.members) == 0 && t.joining == 0 {
+			h.scheduleExpiryLocked(t)
+		}
+		return err
+	}
+	if !m.in(t) { // a concurrent Join of the same connection may have added it
 		m.subs = append(m.subs, sub{t: t, i: len(t.members)})
 		t.members = append(t.members, m)
 	}
-	return h.subscribeLocked(t, m)
+	t.stopTimer() // a member that came and went meanwhile may have started one
+	return nil
 }
 
 // subscribeLocked makes sure t is subscribed at the broker, waiting for a
-// broker call in flight. Called and returns with h.mu held.
+// broker call in flight. Called and returns with h.mu held; the caller
+// counts itself in t.joining, so no expiry unsubscribes t meanwhile.
 func (h *Hub) subscribeLocked(t *topic, m *member) error {
 	for {
 		switch {
 		case h.closed:
 			return fmt.Errorf("broadcast: join %q: %w", t.name, ErrClosed)
+		case h.members[m.conn] != m:
+			return fmt.Errorf("broadcast: join %q: %w", t.name, wscore.ErrClosed)
 		case t.op != nil:
 			op := t.op
 			h.mu.Unlock()
@@ -94,8 +121,6 @@ func (h *Hub) subscribeLocked(t *topic, m *member) error {
 			continue
 		case t.subscribed:
 			return nil
-		case !m.in(t):
-			return nil // left (or ended) while waiting
 		}
 		op := make(chan struct{})
 		t.op = op
@@ -106,12 +131,14 @@ func (h *Hub) subscribeLocked(t *topic, m *member) error {
 		h.mu.Lock()
 		t.op = nil
 		close(op)
-		if err == nil {
-			t.subscribed = true
-			return nil
+		if err != nil {
+			return fmt.Errorf("broadcast: join %q: %w", t.name, err)
 		}
-		h.removeLocked(m, t)
-		return fmt.Errorf("broadcast: join %q: %w", t.name, err)
+		t.subscribed = true
+		if h.closed {
+			return fmt.Errorf("broadcast: join %q: %w", t.name, ErrClosed)
+		}
+		return nil
 	}
 }
 
@@ -163,13 +190,13 @@ func (h *Hub) removeLocked(m *member, t *topic) {
 	}
 	t.members[last] = nil
 	t.members = t.members[:last]
-	if len(t.members) == 0 {
+	if len(t.members) == 0 && t.joining == 0 {
 		h.scheduleExpiryLocked(t)
 	}
 }
 
-// scheduleExpiryLocked arranges for an empty topic to be unsubscribed and
-// forgotten after UnsubscribeDelay.
+// scheduleExpiryLocked arranges for an empty topic (no members, nobody
+// joining) to be unsubscribed and forgotten after UnsubscribeDelay.
 func (h *Hub) scheduleExpiryLocked(t *topic) {
 	t.members = nil // release the array of a topic that was large
 	if !t.subscribed && t.op == nil {
@@ -184,8 +211,8 @@ func (h *Hub) scheduleExpiryLocked(t *topic) {
 	t.timer = time.AfterFunc(h.opts.UnsubscribeDelay, func() { h.expire(t, gen) })
 }
 
-// expire unsubscribes a topic whose members all left, unless one joined
-// meanwhile.
+// expire unsubscribes a topic whose members all left, unless one joined (or
+// is joining) meanwhile.
 func (h *Hub) expire(t *topic, gen uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -193,7 +220,7 @@ func (h *Hub) expire(t *topic, gen uint64) {
 		return
 	}
 	t.timer = nil
-	for !h.closed && len(t.members) == 0 {
+	for !h.closed && len(t.members) == 0 && t.joining == 0 {
 		if t.op != nil {
 			op := t.op
 			h.mu.Unlock()
