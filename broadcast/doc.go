@@ -68,5 +68,6 @@
 // Messages travel through the broker in a small versioned binary Envelope:
 // origin node, publish time (for the lag in Stats) and payload type. A
 // message that does not parse (another version, or a foreign publisher on the
-// same channel) is counted in Stats.DecodeErrors and dropped.
+// same channel), or a text message that is not valid UTF-8, is counted in
+// Stats.DecodeErrors and dropped: it reaches no client.
 package broadcast

@@ -115,6 +115,12 @@ func (h *Hub) Publish(ctx context.Context, topic string, payload []byte, isBinar
 // encoded once and queued for every local member.
 func (h *Hub) deliver(name string, data []byte) {
 	env, err := ParseEnvelope(data)
+	if err == nil && !env.Binary && !utf8.Valid(env.Payload) {
+		// Publish checks its own text, but anyone who can publish on the
+		// backplane's channel can send an envelope: invalid text would make
+		// every client fail the connection with 1007.
+		err = ErrInvalidUTF8
+	}
 	if err != nil {
 		h.stats.decodeErrors.Add(1)
 		h.opts.Logger.Warn("broadcast: dropped a malformed message from the broker", "topic", name, "error", err)
@@ -203,7 +209,8 @@ type Stats struct {
 	// SlowClosed the connections closed for a full queue.
 	Dropped, SlowClosed uint64
 	// DecodeErrors counts malformed messages from the broker (another format
-	// version, or a foreign publisher on the same channel).
+	// version, or a foreign publisher on the same channel), text messages
+	// that are not valid UTF-8 included; they are dropped.
 	DecodeErrors uint64
 	// Resyncs counts reconnections of the broker.
 	Resyncs uint64

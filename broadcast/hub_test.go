@@ -217,3 +217,49 @@ func TestHubDecodeErrorsAndResync(t *testing.T) {
 		t.Errorf("Resyncs = %d", st.Resyncs)
 	}
 }
+
+// A foreign publisher on the backplane can send a "text" envelope that is not
+// UTF-8: it is dropped and counted, never sent to clients (which would fail
+// the connection with 1007); binary and valid messages still pass.
+func TestHubDropsInvalidTextFromBroker(t *testing.T) {
+	bus := broadcast.NewMemoryBus()
+	hub := broadcast.MustNewHub(broadcast.HubOptions{Broker: bus.NewBroker()})
+	defer hub.Close()
+	url, _ := serveFeed(t, hub, wscore.Options{}, nil)
+	c := dialFeed(t, url, 0)
+
+	foreign := bus.NewBroker()
+	if err := foreign.Start(broadcast.Handler{Deliver: func(string, []byte) {}}); err != nil {
+		t.Fatal(err)
+	}
+	defer foreign.Close()
+	send := func(e broadcast.Envelope) {
+		t.Helper()
+		data, err := broadcast.AppendEnvelope(nil, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := foreign.Publish(context.Background(), feedTopic, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(broadcast.Envelope{Origin: "foreign", Payload: []byte("bad \xff text")})
+	send(broadcast.Envelope{Origin: "foreign", Payload: []byte("\xed\xa0\x80")}) // a surrogate
+	if st := hub.Stats(); st.DecodeErrors != 2 || st.Enqueued != 0 || st.Received != 0 {
+		t.Errorf("after two invalid text messages: %+v", st)
+	}
+	send(broadcast.Envelope{Origin: "foreign", Binary: true, Payload: []byte{0xff}})
+	if err := hub.Publish(context.Background(), feedTopic, []byte("real"), false); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if typ, msg, err := c.ReadMessage(); err != nil || typ != websocket.BinaryMessage || string(msg) != "\xff" {
+		t.Fatalf("first message: type %d %q, %v; want the binary one", typ, msg, err)
+	}
+	if typ, msg, err := c.ReadMessage(); err != nil || typ != websocket.TextMessage || string(msg) != "real" {
+		t.Fatalf("second message: type %d %q, %v; want \"real\"", typ, msg, err)
+	}
+	if st := hub.Stats(); st.DecodeErrors != 2 || st.Received != 2 {
+		t.Errorf("stats: %+v", st)
+	}
+}
