@@ -88,8 +88,11 @@ func (h *Handshake) serve(conn net.Conn, br *bufio.Reader, pinned bool) {
 
 	// net/http leaves its own deadlines on a hijacked connection.
 	conn.SetDeadline(time.Time{})
-	if tc, ok := conn.(*net.TCPConn); ok && !s.cfg.noDelay {
-		tc.SetNoDelay(false)
+	// Go's TCP connections start with TCP_NODELAY on; DisableTCPNoDelay turns
+	// it off. Asked by method, so wrappers of the socket (wshttp's Flash
+	// policy listener) take part by passing it on.
+	if nd, ok := conn.(noDelaySetter); ok && !s.cfg.noDelay {
+		nd.SetNoDelay(false)
 	}
 	if br != nil {
 		if n := br.Buffered(); n > 0 {
@@ -126,6 +129,10 @@ func (h *Handshake) serve(conn net.Conn, br *bufio.Reader, pinned bool) {
 	}
 	c.run()
 }
+
+// noDelaySetter is a connection that can switch Nagle's algorithm:
+// *net.TCPConn, and wrappers that delegate to one.
+type noDelaySetter interface{ SetNoDelay(noDelay bool) error }
 
 // adopt moves n bytes buffered by the HTTP server into the read buffer: they
 // are the first frames of the connection.

@@ -103,8 +103,9 @@ func (c *flashConn) checkPolicy(p []byte, n int, err error) (int, error) {
 	return n, nil
 }
 
-// CloseWrite and SyscallConn pass through to the socket, so the WebSocket
-// engine can half-close and wait for data without holding a buffer.
+// CloseWrite, SyscallConn and SetNoDelay pass through to the socket, so the
+// WebSocket engine can half-close, wait for data without holding a buffer,
+// and honour Options.DisableTCPNoDelay.
 func (c *flashConn) CloseWrite() error {
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
@@ -117,4 +118,11 @@ func (c *flashConn) SyscallConn() (syscall.RawConn, error) {
 		return sc.SyscallConn()
 	}
 	return nil, errors.ErrUnsupported
+}
+
+func (c *flashConn) SetNoDelay(noDelay bool) error {
+	if nd, ok := c.Conn.(interface{ SetNoDelay(bool) error }); ok {
+		return nd.SetNoDelay(noDelay)
+	}
+	return errors.ErrUnsupported
 }

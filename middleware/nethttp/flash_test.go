@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -146,4 +147,65 @@ func TestNewHTTPServerTimeouts(t *testing.T) {
 			t.Errorf("OpenHandshakeTimeout %v: %+v", tc.open, hs)
 		}
 	}
+}
+
+// recordingListener hands each accepted socket to conns as well.
+type recordingListener struct {
+	net.Listener
+	conns chan net.Conn
+}
+
+func (l *recordingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.conns <- c
+	}
+	return c, err
+}
+
+// Behind the Flash policy listener the engine gets a wrapper, not the
+// *net.TCPConn; DisableTCPNoDelay must still reach the socket (and the
+// default leave TCP_NODELAY on).
+func TestFlashPolicyNoDelay(t *testing.T) {
+	for _, disable := range []bool{false, true} {
+		opts := wscore.Options{ServeFlashSocketPolicy: true, DisableTCPNoDelay: disable}
+		rt := wshttp.MustHandler(newEcho, opts)
+		sockets := make(chan net.Conn, 4)
+		base := serve(t, wshttp.NewHTTPServer(rt, opts), func(ln net.Listener) net.Listener {
+			return wshttp.FlashPolicyListener(&recordingListener{Listener: ln, conns: sockets}, "", 0)
+		})
+		t.Cleanup(func() { rt.Server().Shutdown(t.Context()) })
+
+		ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		ws.WriteMessage(websocket.TextMessage, []byte("hi"))
+		if _, p, err := ws.ReadMessage(); err != nil || string(p) != "hi" {
+			t.Fatalf("echo: %q %v", p, err)
+		}
+		if on := noDelay(t, <-sockets); on == disable {
+			t.Errorf("DisableTCPNoDelay=%v behind FlashPolicyListener: TCP_NODELAY=%v", disable, on)
+		}
+		ws.Close()
+	}
+}
+
+// noDelay reads TCP_NODELAY of a socket.
+func noDelay(t *testing.T, c net.Conn) bool {
+	t.Helper()
+	raw, err := c.(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	var gerr error
+	raw.Control(func(fd uintptr) {
+		v, gerr = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_NODELAY)
+	})
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	return v != 0
 }
