@@ -13,7 +13,8 @@
 // headers (canonical keys), remote address (the TCP peer; X-Forwarded-For is
 // the engine's business, per Options.TrustXForwardedFor), TLS, route
 // parameters (ConnectionRequest.Params) and Locals with string keys
-// (ConnectionRequest.Values). The engine then gets the socket itself and the
+// (ConnectionRequest.Values; string and []byte values are cloned, as they may
+// alias fasthttp's buffers). The engine then gets the socket itself and the
 // bytes fasthttp had already read, and the connection runs in fasthttp's
 // hijack goroutine, which ends with it.
 //

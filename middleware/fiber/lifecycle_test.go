@@ -28,7 +28,8 @@ type recorder struct {
 func (p *recorder) OnOpen(c *wscore.Conn) {
 	time.Sleep(2 * time.Millisecond) // let fiber reuse the context meanwhile
 	r := c.Request()
-	p.seen <- fmt.Sprintf("%s %s %s %v", r.Path, r.Header.Get("X-N"), r.Params["n"], r.Values["n"])
+	raw, _ := r.Values["raw"].([]byte)
+	p.seen <- fmt.Sprintf("%s %s %s %v %s", r.Path, r.Header.Get("X-N"), r.Params["n"], r.Values["n"], raw)
 }
 
 func (p *recorder) OnMessage(c *wscore.Conn, b []byte, bin bool) { c.SendMessage(b, bin) }
@@ -46,7 +47,8 @@ func TestHijackLifecycle(t *testing.T) {
 	}
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Get("/n/:n", func(c *fiber.Ctx) error {
-		c.Locals("n", c.Params("n")) // a string aliasing fasthttp's buffer
+		c.Locals("n", c.Params("n"))                    // a string aliasing fasthttp's buffer
+		c.Locals("raw", c.Request().Header.Peek("X-N")) // a []byte aliasing it
 		return c.Next()
 	}, rt.Handler())
 	base := serve(t, app)
@@ -80,7 +82,7 @@ func TestHijackLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := fmt.Sprintf("/n/%d %d %d %d", i, i, i, i)
+		want := fmt.Sprintf("/n/%d %d %d %d %d", i, i, i, i, i)
 		if got := <-seen; got != want {
 			t.Errorf("connection %d saw %q, want %q", i, got, want)
 		}
@@ -112,6 +114,53 @@ func TestHijackLifecycle(t *testing.T) {
 	if st.Open != 0 || st.Accepted != n {
 		t.Fatalf("after shutdown: %+v", st)
 	}
+}
+
+// TestLocalsAreCopied: Locals holding strings or byte slices the
+// application changes once the handler chain returns (as fasthttp does with
+// its buffers) reach the connection as they were during the handshake.
+func TestLocalsAreCopied(t *testing.T) {
+	seen := make(chan string, 1)
+	rt, err := wsfiber.NewRoute(wsfiber.Config{Factory: func() wscore.ServerProtocol { return &valuesRecorder{seen: seen} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/ws", func(c *fiber.Ctx) error {
+		buf := []byte("during the handshake")
+		c.Locals("bytes", buf)
+		c.Locals("other", 42)
+		err := c.Next()
+		copy(buf, "overwritten afterwards")
+		return err
+	}, rt.Handler())
+	base := serve(t, app)
+	t.Cleanup(func() { rt.Server().Shutdown(t.Context()) })
+
+	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case got := <-seen:
+		if want := "during the handshake 42"; got != want {
+			t.Errorf("OnOpen saw %q, want %q", got, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no OnOpen")
+	}
+}
+
+// valuesRecorder reports, from OnOpen, the Values OnConnect was given.
+type valuesRecorder struct {
+	wscore.BaseServerProtocol
+	seen chan string
+}
+
+func (p *valuesRecorder) OnOpen(c *wscore.Conn) {
+	b, _ := c.Request().Values["bytes"].([]byte)
+	p.seen <- fmt.Sprintf("%s %v", b, c.Request().Values["other"])
 }
 
 func TestIsWebSocketUpgrade(t *testing.T) {

@@ -55,7 +55,9 @@ func params(c *fiber.Ctx) map[string]string {
 }
 
 // locals copies fiber's Locals with string keys (the only ones a
-// map[string]any can carry). String values are cloned; other values are the
+// map[string]any can carry). String and []byte values are cloned: fiber's
+// getters (c.Params, c.Get, Header.Peek...) return them aliasing fasthttp's
+// buffers, which the next request overwrites. Other values are the
 // application's own.
 func locals(c *fiber.Ctx) map[string]any {
 	var m map[string]any
@@ -64,8 +66,11 @@ func locals(c *fiber.Ctx) map[string]any {
 		if !ok {
 			return
 		}
-		if s, ok := v.(string); ok {
-			v = strings.Clone(s)
+		switch x := v.(type) {
+		case string:
+			v = strings.Clone(x)
+		case []byte:
+			v = bytes.Clone(x)
 		}
 		if m == nil {
 			m = map[string]any{}
