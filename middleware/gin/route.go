@@ -148,13 +148,17 @@ func params(c *gin.Context) map[string]string {
 }
 
 // values copies c.Keys with string keys (the only ones a map[string]any can
-// carry; gin's own c.Set takes strings).
+// carry; gin's own c.Set takes strings). c.Keys is guarded by gin's mutex,
+// which c.Set takes (a goroutine of the app may be setting keys meanwhile);
+// gin exposes no accessor that lists keys, but c.Copy clones them under that
+// lock.
 func values(c *gin.Context) map[string]any {
+	keys := c.Copy().Keys
 	var m map[string]any
-	for k, v := range c.Keys {
+	for k, v := range keys {
 		if s, ok := k.(string); ok {
 			if m == nil {
-				m = make(map[string]any, len(c.Keys))
+				m = make(map[string]any, len(keys))
 			}
 			m[s] = v
 		}
