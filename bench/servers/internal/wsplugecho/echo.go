@@ -22,12 +22,15 @@ func (Echo) OnMessage(c *wscore.Conn, payload []byte, isBinary bool) {
 // Factory makes the protocol of each connection.
 func Factory() wscore.ServerProtocol { return Echo{} }
 
-// Options are the defaults; with deflate, permessage-deflate is accepted.
+// Options are the defaults; with deflate, permessage-deflate is accepted
+// without context takeover either way, which is what gorilla, gws, fasthttp
+// and the fiber contrib negotiate, so the compression scenario compares the
+// same work (with takeover each connection keeps its own compressor: see
+// wscore's package documentation on compression memory).
 func Options(deflate bool) wscore.Options {
 	var o wscore.Options
 	if deflate {
-		// Context takeover wherever the client allows it, as browsers get.
-		o.PerMessageCompressionAccept = wscore.DefaultDeflateAccept
+		o.PerMessageCompressionAccept = wscore.DeflateAcceptor{ServerNoContextTakeover: true, ClientNoContextTakeover: true}.Accept
 	}
 	return o
 }
