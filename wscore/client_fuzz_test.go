@@ -3,6 +3,7 @@ package wscore
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/url"
@@ -40,7 +41,7 @@ func FuzzClientResponse(f *testing.F) {
 				t.Fatalf("check error %v is not a complete *HandshakeError", err)
 			}
 			if he.Err == ErrBadStatus {
-				if body := readBodyPrefix(resp); len(body) > maxBodyPrefix {
+				if body := readBodyPrefix(context.Background(), nil, resp); len(body) > maxBodyPrefix {
 					t.Fatalf("body prefix of %d bytes", len(body))
 				}
 			}

@@ -2,6 +2,7 @@ package wscore
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxResponseHead bounds the status line and headers of a handshake response
@@ -179,14 +181,36 @@ func readResponseHead(br *bufio.Reader, lr *io.LimitedReader, req *http.Request)
 	return nil, handshakeError(ErrBadResponse, nil, "%v", err)
 }
 
-// readBodyPrefix keeps the first bytes of a refused response's body for the
-// error; a read error just ends the prefix.
-func readBodyPrefix(resp *http.Response) []byte {
-	if resp.Body == nil {
+// bodyPrefixWait bounds the wait for the body of a refused response: a body
+// that never ends (no Content-Length, connection kept open) must not hold the
+// error back until the handshake's deadline.
+const bodyPrefixWait = 250 * time.Millisecond
+
+// readBodyPrefix keeps the first bytes (at most maxBodyPrefix) of a refused
+// response's body for the error, reading from nc for at most bodyPrefixWait
+// (less when ctx ends sooner). A body with a Content-Length ends where it
+// says; a read error or the deadline just ends the prefix. nc may be nil
+// for a body that does not come from a connection.
+func readBodyPrefix(ctx context.Context, nc net.Conn, resp *http.Response) []byte {
+	if resp.Body == nil || resp.Body == http.NoBody {
 		return nil
+	}
+	if nc != nil && ctx.Err() == nil {
+		d := time.Now().Add(bodyPrefixWait)
+		if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
+			d = cd
+		}
+		nc.SetReadDeadline(d)
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBodyPrefix))
 	return b
+}
+
+// answered reports whether err carries a complete answer of the server or
+// proxy: a *HandshakeError with an HTTP status.
+func answered(err error) bool {
+	var he *HandshakeError
+	return errors.As(err, &he) && he.Status != 0
 }
 
 // check validates the server's response (RFC 6455 section 4.1, the client's

@@ -19,9 +19,11 @@ import (
 // that is not a valid WebSocket handshake (errors.Is tells the kind, such as
 // ErrBadStatus; errors.As gives the status, headers and body prefix), an error
 // wrapping ErrRefused and OnConnect's error when the protocol refused the
-// response, or the network, TLS, proxy or timeout error. The handshake is
-// bounded by ctx and by ClientOptions.OpenHandshakeTimeout; ctx does not
-// govern the connection after Dial returns.
+// response, or the network, TLS, proxy or timeout error. The handshake, and
+// the closing handshake that follows a refusal, are bounded by ctx and by
+// ClientOptions.OpenHandshakeTimeout; ctx does not govern the connection after
+// Dial returns. A non-101 answer stays a *HandshakeError with its status even
+// when the time runs out while its body is read.
 //
 // factory makes the connection's protocol. Its OnConnect runs before Dial
 // returns; OnOpen, OnMessage and OnClose run on the connection's own reader
@@ -101,7 +103,7 @@ func dial(ctx context.Context, rawURL string, factory ClientProtocolFactory, opt
 	}
 
 	if err := callClientConnect(proto, resp); err != nil {
-		h.refuse(nc, br, &cfg, resp, err)
+		h.refuse(hctx, nc, br, &cfg, resp, err)
 		return nil, nil, fmt.Errorf("wscore: dial %s: %w: %w", u.Redacted(), ErrRefused, err)
 	}
 	var handler messageHandler = proto
@@ -124,7 +126,7 @@ func (h *clientHandshake) run(ctx context.Context, o *ClientOptions, cfg *config
 		return nil, nil, nil, h.wrap(ctx, err)
 	}
 	stop := watchConn(ctx, nc)
-	br, resp, err := h.exchange(nc, o)
+	br, resp, err := h.exchange(ctx, nc, o)
 	if !stop() && err == nil {
 		err = context.Cause(ctx) // the deadline was moved to the past
 	}
@@ -173,7 +175,7 @@ func (h *clientHandshake) connect(ctx context.Context, o *ClientOptions, cfg *co
 }
 
 // exchange sends the request and reads and checks the response.
-func (h *clientHandshake) exchange(nc net.Conn, o *ClientOptions) (*bufio.Reader, *ConnectionResponse, error) {
+func (h *clientHandshake) exchange(ctx context.Context, nc net.Conn, o *ClientOptions) (*bufio.Reader, *ConnectionResponse, error) {
 	var cookies []*http.Cookie
 	if o.Jar != nil {
 		cookies = o.Jar.Cookies(h.httpURL)
@@ -196,7 +198,7 @@ func (h *clientHandshake) exchange(nc net.Conn, o *ClientOptions) (*bufio.Reader
 	if err != nil {
 		var he *HandshakeError
 		if errors.As(err, &he) && he.Err == ErrBadStatus {
-			he.Body = readBodyPrefix(resp)
+			he.Body = readBodyPrefix(ctx, nc, resp)
 		}
 		return nil, nil, err
 	}
@@ -205,9 +207,14 @@ func (h *clientHandshake) exchange(nc net.Conn, o *ClientOptions) (*bufio.Reader
 
 // wrap gives an error of the handshake its context: the timeout or
 // cancellation when ctx ended it, the URL otherwise. Handshake errors speak
-// for themselves.
+// for themselves. A server's (or proxy's) complete answer is kept even when
+// ctx ended while its body prefix was read: a 403 must not turn into a
+// timeout.
 func (h *clientHandshake) wrap(ctx context.Context, err error) error {
-	if cause := ctxCause(ctx); cause != nil {
+	if he, ok := err.(*HandshakeError); ok && he.Status != 0 {
+		return he
+	}
+	if cause := ctxCause(ctx); cause != nil && !answered(err) {
 		return fmt.Errorf("wscore: dial %s: %w", h.url.Redacted(), cause)
 	}
 	if he, ok := err.(*HandshakeError); ok {
@@ -234,14 +241,20 @@ func (h *clientHandshake) newConn(nc net.Conn, br *bufio.Reader, cfg *config, ha
 
 // refuse fails a connection whose response OnConnect refused: a close frame
 // (ClosePolicyViolation, or the code of a *CloseError the protocol returned),
-// then the closing handshake, bounded by the close and drop timeouts. Nothing
-// reaches the application.
-func (h *clientHandshake) refuse(nc net.Conn, br *bufio.Reader, cfg *config, resp *ConnectionResponse, why error) {
+// then the closing handshake, bounded by the close and drop timeouts and by
+// ctx (Dial's context with OpenHandshakeTimeout), so Dial never outlasts them
+// even when ServerConnectionDropTimeout is -1 and the server keeps TCP open.
+// Nothing reaches the application.
+func (h *clientHandshake) refuse(ctx context.Context, nc net.Conn, br *bufio.Reader, cfg *config, resp *ConnectionResponse, why error) {
 	code, reason := ClosePolicyViolation, "response refused by the client"
 	var ce *CloseError
 	if errors.As(why, &ce) && ce.Code != 0 && checkOutgoingClose(ce.Code, ce.Reason) == nil {
 		code, reason = ce.Code, ce.Reason
 	}
+	// Closing the socket when ctx ends unblocks the close frame's write, the
+	// wait for the server's answer and the wait for its drop.
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	defer stop()
 	c := h.newConn(nc, br, cfg, discardHandler{}, resp)
 	if err := c.sendClose(code, reason); err != nil {
 		c.finish(err)

@@ -72,9 +72,9 @@ func dialHTTPProxy(ctx context.Context, dial dialFunc, pu *url.URL, target strin
 		nc = tc
 	}
 	stop := watchConn(ctx, nc)
-	conn, err := connectTunnel(nc, pu, target)
+	conn, err := connectTunnel(ctx, nc, pu, target)
 	stop()
-	if cause := ctxCause(ctx); cause != nil {
+	if cause := ctxCause(ctx); cause != nil && !answered(err) {
 		err = cause
 	}
 	if err != nil {
@@ -85,7 +85,7 @@ func dialHTTPProxy(ctx context.Context, dial dialFunc, pu *url.URL, target strin
 }
 
 // connectTunnel sends CONNECT on nc and reads the proxy's answer.
-func connectTunnel(nc net.Conn, pu *url.URL, target string) (net.Conn, error) {
+func connectTunnel(ctx context.Context, nc net.Conn, pu *url.URL, target string) (net.Conn, error) {
 	req := "CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\nUser-Agent: " + userAgent() + "\r\n"
 	if pu.User != nil {
 		pass, _ := pu.User.Password()
@@ -103,7 +103,7 @@ func connectTunnel(nc net.Conn, pu *url.URL, target string) (net.Conn, error) {
 	}
 	if resp.StatusCode/100 != 2 {
 		e := handshakeError(ErrProxy, resp, "CONNECT %s refused", target)
-		e.Body = readBodyPrefix(resp)
+		e.Body = readBodyPrefix(ctx, nc, resp)
 		return nil, e
 	}
 	if n := br.Buffered(); n > 0 {
