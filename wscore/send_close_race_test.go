@@ -1,0 +1,259 @@
+package wscore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wsplug/wsplug/internal/wstest"
+)
+
+// raceProtocol hands out its connection and counts OnClose.
+type raceProtocol struct {
+	BaseServerProtocol
+	opened chan *Conn
+	closes *atomic.Int64
+	last   chan closeInfo
+}
+
+func (p *raceProtocol) OnOpen(c *Conn) { p.opened <- c }
+func (p *raceProtocol) OnClose(c *Conn, wasClean bool, code int, reason string) {
+	p.closes.Add(1)
+	p.last <- closeInfo{wasClean: wasClean, code: code, reason: reason}
+}
+
+// countingClient reads everything the server sends until its close frame,
+// answers that close with the same code and checks that nothing follows it.
+type countingClient struct {
+	c         *wstest.RawClient
+	got       map[string]int // payload -> position of arrival
+	order     []string
+	closeCode int
+	err       error
+	trailing  []byte
+	reached   chan struct{} // closed once `after` messages arrived
+	after     int
+}
+
+func (cc *countingClient) run() {
+	cc.got = map[string]int{}
+	for {
+		f, err := cc.c.ReadFrame(10 * time.Second)
+		if err != nil {
+			cc.err = fmt.Errorf("reading after %d messages: %w", len(cc.order), err)
+			return
+		}
+		switch f.Op {
+		case wstest.OpText, wstest.OpBinary:
+			if !f.Fin {
+				cc.err = errors.New("fragmented message: the senders do not fragment")
+				return
+			}
+			key := string(f.Payload)
+			if i := strings.IndexByte(key, '|'); i >= 0 {
+				key = key[:i] // large payloads carry padding after '|'
+			}
+			if _, dup := cc.got[key]; dup {
+				cc.err = fmt.Errorf("message %s arrived twice", key)
+				return
+			}
+			cc.got[key] = len(cc.order)
+			cc.order = append(cc.order, key)
+			if len(cc.order) == cc.after {
+				close(cc.reached)
+			}
+		case wstest.OpClose:
+			cc.closeCode, _ = wstest.CloseCode(f.Payload)
+			cc.c.WriteFrame(wstest.CloseFrame(cc.closeCode, ""))
+			cc.trailing, cc.err = cc.c.WaitClosed(5 * time.Second)
+			cc.c.Close() // as a client does once the server has closed
+			return
+		default:
+			cc.err = fmt.Errorf("unexpected opcode %d", f.Op)
+			return
+		}
+	}
+}
+
+// sendUntilClosed runs senders×perSender sends (SendMessage, or QueueMessage
+// with queue) on c from many goroutines, and calls closeFn once the client
+// has received `after` of them. Then it judges every send against what the
+// client received.
+func sendUntilClosed(t *testing.T, queue bool, closeFn func(c *Conn) error) {
+	const senders, perSender, after = 8, 300, 200
+	closes := &atomic.Int64{}
+	last := make(chan closeInfo, 4)
+	opened := make(chan *Conn, 1)
+	s, err := NewServer(func() ServerProtocol { return &raceProtocol{opened: opened, closes: closes, last: last} }, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := serve(t, s, nil)
+	raw := dialRaw(t, ts)
+	var c *Conn
+	select {
+	case c = <-opened:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no OnOpen")
+	}
+	cc := &countingClient{c: raw, after: after, reached: make(chan struct{})}
+	readerDone := make(chan struct{})
+	go func() { defer close(readerDone); cc.run() }()
+
+	results := make([][]error, senders)
+	var wg sync.WaitGroup
+	for g := 0; g < senders; g++ {
+		results[g] = make([]error, perSender)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < perSender; i++ {
+				p := []byte(fmt.Sprintf("%d:%d", g, i))
+				if i%10 == 3 { // beyond WriteBufferSize: the large-write path
+					p = append(append(p, '|'), bytes.Repeat([]byte{'x'}, 3*DefaultWriteBufferSize)...)
+				}
+				if queue {
+					results[g][i] = c.QueueMessage(p, false)
+				} else {
+					results[g][i] = c.SendMessage(p, false)
+				}
+			}
+		}()
+	}
+	var closeErr error
+	select {
+	case <-cc.reached:
+		closeErr = closeFn(c)
+	case <-readerDone:
+		t.Fatalf("the client stopped before %d messages: %v", after, cc.err)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the client got fewer than %d messages in 10s", after)
+	}
+	wg.Wait()
+	<-readerDone
+	if closeErr != nil {
+		t.Fatalf("close: %v", closeErr)
+	}
+	if cc.err != nil {
+		t.Fatalf("client: %v", cc.err)
+	}
+	if len(cc.trailing) != 0 {
+		t.Errorf("%d bytes followed the server's close frame", len(cc.trailing))
+	}
+
+	var ok, failed int
+	for g := range results {
+		prev := -1
+		for i, err := range results[g] {
+			key := fmt.Sprintf("%d:%d", g, i)
+			pos, received := cc.got[key]
+			switch {
+			case err == nil && !received:
+				t.Errorf("message %s: send returned nil but it never arrived", key)
+			case err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, ErrWriteTimeout):
+				t.Errorf("message %s: %v, want an error wrapping ErrClosed or ErrWriteTimeout", key, err)
+			case err != nil && received:
+				t.Errorf("message %s arrived, but its send returned %v", key, err)
+			}
+			if err == nil {
+				ok++
+			} else {
+				failed++
+			}
+			if received {
+				if pos < prev {
+					t.Errorf("goroutine %d: message %d arrived before an earlier one", g, i)
+				}
+				prev = pos
+			}
+		}
+	}
+	if ok+failed != senders*perSender || ok < after {
+		t.Errorf("%d sends succeeded, %d failed", ok, failed)
+	}
+	t.Logf("%d sends written before the close frame, %d refused after it", ok, failed)
+
+	<-c.Done()
+	ci := <-last
+	time.Sleep(50 * time.Millisecond)
+	if n := closes.Load(); n != 1 {
+		t.Errorf("OnClose ran %d times", n)
+	}
+	if !ci.wasClean || ci.code != cc.closeCode {
+		t.Errorf("OnClose %+v, want clean with the client's %d", ci, cc.closeCode)
+	}
+}
+
+// Many goroutines send while SendClose starts the closing handshake: every
+// send that returned nil reached the client before the close frame, every
+// other returned ErrClosed, and OnClose ran once.
+func TestSendMessageDuringSendClose(t *testing.T) {
+	sendUntilClosed(t, false, func(c *Conn) error { return c.SendClose(CloseNormal, "") })
+}
+
+// The same while Server.Shutdown closes the connection with 1001.
+func TestSendMessageDuringShutdown(t *testing.T) {
+	sendUntilClosed(t, false, func(c *Conn) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return c.server.Shutdown(ctx)
+	})
+}
+
+// QueueMessage returns once queued; on a clean close every queued message
+// still goes out before the close frame.
+func TestQueueMessageDuringSendClose(t *testing.T) {
+	sendUntilClosed(t, true, func(c *Conn) error { return c.SendClose(CloseNormal, "") })
+}
+
+func TestQueueMessageDuringShutdown(t *testing.T) {
+	sendUntilClosed(t, true, func(c *Conn) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return c.server.Shutdown(ctx)
+	})
+}
+
+// Messages queued from OnMessage right before SendClose (the reader holds
+// the flush while more input is buffered) go out first, in order.
+func TestQueueMessageBeforeSendCloseInOrder(t *testing.T) {
+	t.Parallel()
+	const n = 50
+	ts, closed := startActing(t, Options{}, func(c *Conn, p []byte) {
+		if string(p) != "go" {
+			return
+		}
+		for i := 0; i < n; i++ {
+			if err := c.QueueMessage([]byte(fmt.Sprint(i)), false); err != nil {
+				panic(err)
+			}
+		}
+		c.SendClose(4001, "after the queue")
+	})
+	c := dialRaw(t, ts)
+	// Buffered behind "go": the reader holds the flush while it handles it.
+	var b []byte
+	b = append(b, c.EncodeFrame(wstest.Text("go"))...)
+	b = append(b, c.EncodeFrame(wstest.Text("more"))...)
+	c.Conn.Write(b)
+	for i := 0; i < n; i++ {
+		op, p, _, err := c.ReadMessage(3 * time.Second)
+		if err != nil || op != wstest.OpText || string(p) != fmt.Sprint(i) {
+			t.Fatalf("message %d: op %d %q %v", i, op, p, err)
+		}
+	}
+	reason := expectClose(t, c, 4001)
+	c.Close()
+	if reason != "after the queue" {
+		t.Errorf("close reason %q", reason)
+	}
+	if ci := waitClose(t, closed); !ci.wasClean || ci.localCode != 4001 {
+		t.Errorf("OnClose %+v", ci)
+	}
+}
