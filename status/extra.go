@@ -36,8 +36,15 @@ var extraTemplate = template.Must(template.New("extra").Parse(
 // the HTML page (after the configuration) and an "extra" object of key ->
 // value in the JSON variant. The stable fields are unchanged.
 func RenderExtra(s *wscore.Server, r Request, extra Extra) Response {
-	resp := Render(s, r)
-	if resp.Status != http.StatusOK || extra.Fields == nil {
+	if extra.Fields == nil {
+		return Render(s, r)
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return methodNotAllowed()
+	}
+	snap := Collect(s, r.Route) // one snapshot serves both variants
+	resp := renderSnapshot(snap, r)
+	if resp.Status != http.StatusOK {
 		return resp
 	}
 	fields := extra.Fields()
@@ -49,7 +56,7 @@ func RenderExtra(s *wscore.Server, r Request, extra Extra) Response {
 		body, err := json.Marshal(struct {
 			Snapshot
 			Extra map[string]string `json:"extra"`
-		}{Collect(s, r.Route), values})
+		}{snap, values})
 		if err == nil {
 			resp.Body = append(body, '\n')
 		}

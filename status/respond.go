@@ -45,16 +45,25 @@ func Respond(s *wscore.Server, r Request) Response {
 
 // Render renders the status page of s whatever the route's DisableWebStatus
 // says, for a page mounted on purpose (see Handler): HTML, or JSON when Accept
-// prefers application/json. Methods other than GET and HEAD get 405.
+// prefers application/json. Methods other than GET and HEAD get 405. It takes
+// one snapshot of the server's counters (Collect).
 func Render(s *wscore.Server, r Request) Response {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return Response{
-			Status: http.StatusMethodNotAllowed,
-			Header: http.Header{"Allow": {"GET, HEAD"}, "Content-Type": {"text/plain; charset=utf-8"}},
-			Body:   []byte("method not allowed: the status page answers GET and HEAD\n"),
-		}
+		return methodNotAllowed()
 	}
-	snap := Collect(s, r.Route)
+	return renderSnapshot(Collect(s, r.Route), r)
+}
+
+func methodNotAllowed() Response {
+	return Response{
+		Status: http.StatusMethodNotAllowed,
+		Header: http.Header{"Allow": {"GET, HEAD"}, "Content-Type": {"text/plain; charset=utf-8"}},
+		Body:   []byte("method not allowed: the status page answers GET and HEAD\n"),
+	}
+}
+
+// renderSnapshot renders snap as the page or, when r prefers it, as JSON.
+func renderSnapshot(snap Snapshot, r Request) Response {
 	h := http.Header{
 		"Cache-Control":          {"no-store"},
 		"Vary":                   {"Accept"},

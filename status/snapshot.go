@@ -48,15 +48,13 @@ type OptionsView struct {
 	UTF8Validation        bool     `json:"utf8_validation"`
 }
 
-// compressionReporter and wireCounter are implemented by an engine that
-// negotiates permessage-deflate and counts the bytes it put on the wire. They
-// are asked for dynamically so this page lights up when the engine gains them.
-type compressionReporter interface{ CompressionEnabled() bool }
-type wireCounter interface{ WireBytes() (in, out uint64) }
-
-// Collect takes a snapshot of s for the page at route.
+// Collect takes a snapshot of s for the page at route. The counters and the
+// wire bytes behind the compression ratio come from one pass over the
+// server's connections (wscore.Server.StatsWithWire), so a status request or
+// poll costs one walk, and the ratio matches the byte counts shown with it.
 func Collect(s *wscore.Server, route string) Snapshot {
-	st := s.Stats()
+	ws := s.StatsWithWire()
+	st := ws.Stats
 	refused := st.Refused
 	if refused == nil {
 		refused = map[string]uint64{}
@@ -75,14 +73,9 @@ func Collect(s *wscore.Server, route string) Snapshot {
 		UptimeSeconds: math.Round(st.Uptime.Seconds()*1000) / 1000,
 		Options:       viewOptions(s),
 	}
-	if snap.Options.Compression {
-		if wc, ok := any(s).(wireCounter); ok {
-			in, out := wc.WireBytes()
-			if wire := in + out; wire > 0 {
-				r := math.Round(float64(st.BytesIn+st.BytesOut)/float64(wire)*100) / 100
-				snap.CompressionRatio = &r
-			}
-		}
+	if wire := ws.WireIn + ws.WireOut; snap.Options.Compression && wire > 0 {
+		r := math.Round(float64(st.BytesIn+st.BytesOut)/float64(wire)*100) / 100
+		snap.CompressionRatio = &r
 	}
 	return snap
 }
@@ -105,9 +98,7 @@ func viewOptions(s *wscore.Server) OptionsView {
 	if o.AllowUnmaskedClientFrames {
 		v.Masking = "optional"
 	}
-	if cr, ok := any(s).(compressionReporter); ok {
-		v.Compression = cr.CompressionEnabled()
-	}
+	v.Compression = s.CompressionEnabled()
 	// JSON arrays, never null, so monitors need no special case.
 	if v.Versions == nil {
 		v.Versions = []int{}
