@@ -41,12 +41,22 @@ type ClientOptions struct {
 	Header http.Header
 
 	// Jar supplies cookies for the request and receives the Set-Cookie headers
-	// of the response (also of a refused one).
+	// of the response (also of a refused one). The request carries a single
+	// Cookie header (RFC 6265 section 5.4): Header's Cookie values, then the
+	// jar's cookies.
 	Jar http.CookieJar
 
 	// TLSConfig is used for wss:// (cloned; ServerName defaults to the URL's
-	// host). Default: the system roots.
+	// host). Default: the system roots. It is not used for an https:// proxy:
+	// see ProxyTLSConfig.
 	TLSConfig *tls.Config
+
+	// ProxyTLSConfig is used for the TLS connection to an https:// proxy
+	// (cloned; ServerName defaults to the proxy URL's host), which is a
+	// different server from the one the WebSocket goes to, usually with a
+	// different certificate and trust. Default (nil): the system roots and the
+	// proxy's host name, whatever TLSConfig says.
+	ProxyTLSConfig *tls.Config
 
 	// NetDialContext makes the TCP connection (to the server, or to the proxy).
 	// Default: a net.Dialer.
@@ -54,8 +64,9 @@ type ClientOptions struct {
 
 	// Proxy chooses a proxy for the request (whose URL has the scheme http for
 	// ws:// and https for wss://), as http.Transport.Proxy does: nil URL for a
-	// direct connection. Proxy URLs may be http:// or https:// (HTTP CONNECT) or
-	// socks5:// / socks5h:// (SOCKS5); user info in the URL authenticates.
+	// direct connection. Proxy URLs may be http:// or https:// (HTTP CONNECT,
+	// over TLS with ProxyTLSConfig for https) or socks5:// / socks5h://
+	// (SOCKS5); user info in the URL authenticates.
 	// Default: http.ProxyFromEnvironment, so HTTP_PROXY, HTTPS_PROXY and NO_PROXY
 	// are honoured as net/http does (it never proxies loopback addresses).
 	// Set DisableProxy to connect directly whatever the environment says.
@@ -248,6 +259,9 @@ func (o *ClientOptions) clone() *ClientOptions {
 	c.Header = o.Header.Clone()
 	if o.TLSConfig != nil {
 		c.TLSConfig = o.TLSConfig.Clone()
+	}
+	if o.ProxyTLSConfig != nil {
+		c.ProxyTLSConfig = o.ProxyTLSConfig.Clone()
 	}
 	return &c
 }

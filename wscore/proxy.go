@@ -63,7 +63,7 @@ func dialHTTPProxy(ctx context.Context, dial dialFunc, pu *url.URL, target strin
 		return nil, fmt.Errorf("connecting to proxy %s: %w", pu.Redacted(), err)
 	}
 	if pu.Scheme == "https" {
-		cfg := tlsConfigFor(o.TLSConfig, pu.Hostname())
+		cfg := tlsConfigFor(o.ProxyTLSConfig, pu.Hostname())
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			nc.Close()
