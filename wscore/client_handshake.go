@@ -138,26 +138,47 @@ func (h *clientHandshake) appendRequest(dst []byte, o *ClientOptions, cookies []
 		pass, _ := h.url.User.Password()
 		header("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(h.url.User.Username()+":"+pass)))
 	}
-	if len(cookies) > 0 {
-		var b strings.Builder
-		for i, c := range cookies {
-			if i > 0 {
-				b.WriteString("; ")
-			}
-			b.WriteString(c.Name)
-			b.WriteByte('=')
-			b.WriteString(c.Value)
-		}
-		if v := b.String(); validHeaderValue(v) {
-			header("Cookie", v)
-		}
+	if v := cookieHeader(o.Header, cookies); v != "" {
+		header("Cookie", v)
 	}
 	for k, vs := range o.Header {
+		if strings.EqualFold(k, "Cookie") {
+			continue // in the Cookie line above
+		}
 		for _, v := range vs {
 			header(k, v)
 		}
 	}
 	return append(dst, "\r\n"...)
+}
+
+// cookieHeader joins the Cookie values of ClientOptions.Header and the jar's
+// cookies into the one Cookie header a request may carry (RFC 6265 section
+// 5.4): the header's own values first, then the jar's, separated by "; ".
+func cookieHeader(h http.Header, cookies []*http.Cookie) string {
+	var b strings.Builder
+	add := func(s string) {
+		if s = strings.TrimSpace(s); s == "" {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(s)
+	}
+	for k, vs := range h {
+		if strings.EqualFold(k, "Cookie") {
+			for _, v := range vs {
+				add(v)
+			}
+		}
+	}
+	for _, c := range cookies {
+		if v := c.Name + "=" + c.Value; validHeaderValue(v) {
+			add(v)
+		}
+	}
+	return b.String()
 }
 
 // readResponseHead reads a response head from br, which must read from an
