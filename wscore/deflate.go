@@ -249,23 +249,43 @@ func (o DeflateOffer) inEffect(r DeflateResponse) DeflateResponse {
 	return r
 }
 
-// matchOffer returns the parameters in effect for the first offer that r
-// validly answers, or the reason none does.
-func matchOffer(offers []DeflateOffer, r DeflateResponse) (DeflateResponse, error) {
+// matchOffer returns the parameters in effect once r answered the offers, or
+// the reason r answers none of them. The response does not say which offer it
+// accepted, and r may fit several that limit the client's window differently
+// (client_max_window_bits=10, then a bare permessage-deflate, answered with a
+// bare permessage-deflate): the server (forServer) must then be ready for the
+// largest window any of them allows, and the client must use the smallest,
+// so both hold whichever offer the other side had in mind. A
+// client_max_window_bits in r itself settles the window for both.
+func matchOffer(offers []DeflateOffer, r DeflateResponse, forServer bool) (DeflateResponse, error) {
 	var first error
+	matched, bits := false, 0
 	for _, o := range offers {
-		err := o.Answers(r)
-		if err == nil {
-			return o.inEffect(r), nil
+		if err := o.Answers(r); err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
 		}
+		b := o.inEffect(r).ClientMaxWindowBits
+		if b == 0 {
+			b = maxWindowBits
+		}
+		if !matched || (forServer && b > bits) || (!forServer && b < bits) {
+			bits = b
+		}
+		matched = true
+	}
+	if !matched {
 		if first == nil {
-			first = err
+			first = errors.New("no permessage-deflate offer was made")
 		}
+		return DeflateResponse{}, first
 	}
-	if first == nil {
-		first = errors.New("no permessage-deflate offer was made")
+	if r.ClientMaxWindowBits == 0 && bits != maxWindowBits {
+		r.ClientMaxWindowBits = bits
 	}
-	return DeflateResponse{}, first
+	return r, nil
 }
 
 // DefaultDeflateAccept accepts the client's first offer with context takeover
@@ -365,7 +385,7 @@ func (s *Server) negotiateDeflate(exts []Extension) (string, *DeflateResponse) {
 		}
 		return "", nil
 	}
-	eff, err := matchOffer(offers, *r)
+	eff, err := matchOffer(offers, *r, true)
 	if err != nil {
 		s.cfg.logger.Error("websocket PerMessageCompressionAccept returned a response that answers none of the client's offers; compression declined",
 			"response", r.String(), "problem", err)
@@ -449,7 +469,7 @@ func CheckDeflateResponse(h http.Header, offers []DeflateOffer, accept func(Defl
 		ServerMaxWindowBits:     p.serverBits,
 		ClientMaxWindowBits:     p.clientBits,
 	}
-	eff, err := matchOffer(offers, r)
+	eff, err := matchOffer(offers, r, false)
 	if err != nil {
 		return fail("the response answers none of the offers (%v)", err)
 	}

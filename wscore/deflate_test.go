@@ -169,7 +169,7 @@ func TestDeflateAcceptor(t *testing.T) {
 		got := ""
 		if r != nil {
 			got = r.String()
-			if _, err := matchOffer(c.offers, *r); err != nil {
+			if _, err := matchOffer(c.offers, *r, true); err != nil {
 				t.Errorf("%+v on %v: answer %q is invalid: %v", c.a, c.offers, got, err)
 			}
 		}
