@@ -193,36 +193,19 @@ func autobahnSection5() []abCase {
 		return append(one, one...)
 	}
 	// 5.19/5.20: a fragmented message with pings, paused for a second in the
-	// middle: the first pong must come before the message is complete.
-	withPause := func(c *abClient) error {
-		part1 := []wstest.Frame{frag(T, false, fragStr(1)), frag(C, false, fragStr(2)), wstest.Ping([]byte("pongme 1!"))}
-		for _, f := range part1 {
-			if err := c.frame(f); err != nil {
-				return err
-			}
-		}
-		// The pong must arrive during the pause.
-		f, err := c.ReadFrame(time.Second)
-		if err != nil {
-			return failCase("no pong during the pause: %v", err)
-		}
-		if f.Op != wstest.OpPong {
-			return failCase("got opcode %d during the pause, want a pong", f.Op)
-		}
-		c.events = append(c.events, pong(f.Payload))
-		part2 := []wstest.Frame{frag(C, false, fragStr(3)), frag(C, false, fragStr(4)), wstest.Ping([]byte("pongme 2!")), frag(C, true, fragStr(5))}
-		for _, f := range part2 {
-			if err := c.frame(f); err != nil {
-				return err
-			}
-		}
-		return nil
+	// middle: the first pong must come before the message is complete. 5.19
+	// sends each part as Autobahn does without sync (the frames of a part
+	// leave in one write); 5.20 with sync=True, every frame on its own, with
+	// a pause so each arrives in a segment of its own.
+	withPause := func(sync bool) func(c *abClient) error {
+		return func(c *abClient) error { return sendWithPause(c, sync) }
 	}
 	pauseExpect := []abEvent{pong([]byte("pongme 1!")), pong([]byte("pongme 2!")), msgText([]byte("fragment1fragment2fragment3fragment4fragment5"))}
 	return []abCase{
 		fails(abCase{id: "5.1", send: sendFrames(frag(wstest.OpPing, false, fragStr(1)), frag(C, true, fragStr(2)))}, 1002),
 		fails(abCase{id: "5.2", send: sendFrames(frag(wstest.OpPong, false, fragStr(1)), frag(C, true, fragStr(2)))}, 1002),
-		clean(abCase{id: "5.3", send: sendFrames(f12...), expect: []abEvent{msg12}}),
+		// 5.3 sends both frames without sync (one write), 5.4 frame-wise.
+		clean(abCase{id: "5.3", send: sendOneWrite(f12...), expect: []abEvent{msg12}}),
 		clean(abCase{id: "5.4", send: sendFrames(f12...), expect: []abEvent{msg12}}),
 		clean(abCase{id: "5.5", send: sendChopped(1, f12...), expect: []abEvent{msg12}}),
 		clean(abCase{id: "5.6", send: sendOneWrite(f1p2...), expect: []abEvent{pong([]byte("ping payload")), msg12}}),
@@ -238,7 +221,45 @@ func autobahnSection5() []abCase {
 		fails(abCase{id: "5.16", send: sendOneWrite(repeated(false)...)}, 1002),
 		fails(abCase{id: "5.17", send: sendOneWrite(repeated(true)...)}, 1002),
 		fails(abCase{id: "5.18", send: sendOneWrite(frag(T, false, fragStr(1)), frag(T, true, fragStr(2)))}, 1002),
-		clean(abCase{id: "5.19", send: withPause, expect: pauseExpect, wait: 3 * time.Second}),
-		clean(abCase{id: "5.20", send: withPause, expect: pauseExpect, wait: 3 * time.Second}),
+		clean(abCase{id: "5.19", send: withPause(false), expect: pauseExpect, wait: 3 * time.Second}),
+		clean(abCase{id: "5.20", send: withPause(true), expect: pauseExpect, wait: 3 * time.Second}),
 	}
+}
+
+// sendSynced sends each frame in a write of its own and pauses after it, as
+// Autobahn's sync=True pushes every frame onto the wire separately.
+func sendSynced(fs ...wstest.Frame) func(*abClient) error {
+	return func(c *abClient) error {
+		for _, f := range fs {
+			if err := c.frame(f); err != nil {
+				return err
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return nil
+	}
+}
+
+// sendWithPause is 5.19 (sync false) and 5.20 (sync true).
+func sendWithPause(c *abClient, sync bool) error {
+	const T, C = wstest.OpText, wstest.OpContinuation
+	send := sendOneWrite
+	if sync {
+		send = sendSynced
+	}
+	part1 := []wstest.Frame{frag(T, false, fragStr(1)), frag(C, false, fragStr(2)), wstest.Ping([]byte("pongme 1!"))}
+	if err := send(part1...)(c); err != nil {
+		return err
+	}
+	// The pong must arrive during the pause.
+	f, err := c.ReadFrame(time.Second)
+	if err != nil {
+		return failCase("no pong during the pause: %v", err)
+	}
+	if f.Op != wstest.OpPong {
+		return failCase("got opcode %d during the pause, want a pong", f.Op)
+	}
+	c.events = append(c.events, pong(f.Payload))
+	part2 := []wstest.Frame{frag(C, false, fragStr(3)), frag(C, false, fragStr(4)), wstest.Ping([]byte("pongme 2!")), frag(C, true, fragStr(5))}
+	return send(part2...)(c)
 }

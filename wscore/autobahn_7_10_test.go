@@ -109,6 +109,9 @@ func autobahnSection9() []abCase {
 		cases = append(cases,
 			clean(abCase{id: fmt.Sprintf("9.3.%d", i+1), send: func(c *abClient) error { return c.messageBuffered(T, fourMiB, f) }, expect: []abEvent{msgText(fourMiB)}, wait: wait}),
 		)
+		// As in the suite's own code: case9_4_1 sends 0xFE bytes, cases
+		// 9.4.2-9.4.9 send "*" bytes, all as binary messages (their
+		// descriptions say only "binary message").
 		bin := fourMiB
 		if i == 0 {
 			bin = bytes.Repeat(binFE, 4<<20)

@@ -67,8 +67,9 @@ type abCase struct {
 // abClient wraps the raw client with Autobahn's sending primitives.
 type abClient struct {
 	*wstest.RawClient
-	closeSent bool
-	events    []abEvent // events a send function recorded itself (9.7, 9.8)
+	closeSent    bool
+	closePayload []byte    // the payload of the client's close frame
+	events       []abEvent // events a send function recorded itself (9.7, 9.8)
 }
 
 func (c *abClient) frame(f wstest.Frame) error { return c.WriteFrame(f) }
@@ -81,7 +82,7 @@ func (c *abClient) chopped(f wstest.Frame, n int) error {
 
 // close sends the client's close frame with the given raw payload.
 func (c *abClient) close(payload []byte) error {
-	c.closeSent = true
+	c.closeSent, c.closePayload = true, payload
 	return c.WriteFrame(wstest.Frame{Fin: true, Op: wstest.OpClose, Payload: payload})
 }
 
@@ -197,8 +198,11 @@ func runAutobahnCase(t *testing.T, tc abCase) {
 			if !c.closeSent {
 				c.close(closePayload(1000, "")) // the client answers the server's close
 			}
-			_, werr := c.WaitClosed(1500 * time.Millisecond)
+			rest, werr := c.WaitClosed(1500 * time.Millisecond)
 			tcpClosed = werr == nil
+			if len(rest) > 0 {
+				t.Errorf("%d bytes followed the server's close frame: %q", len(rest), rest[:min(len(rest), 32)])
+			}
 		default:
 			t.Fatalf("server sent a frame with opcode %d", f.Op)
 		}
@@ -221,8 +225,14 @@ func runAutobahnCase(t *testing.T, tc abCase) {
 		if !clientClosed {
 			t.Errorf("the server closed before the client did (code %d %q)", code, reason)
 		}
-		if len(serverClose.Payload) > 0 && !containsInt(tc.codes, code) {
-			t.Errorf("server's close code %d %q, want one of %v or empty", code, reason, tc.codes)
+		// A close frame without a body answers a normal close (Autobahn takes
+		// it for 1000); where the case wants an error code, the code must be
+		// there.
+		switch {
+		case len(serverClose.Payload) == 0 && !containsInt(tc.codes, CloseNormal):
+			t.Errorf("server answered with an empty close frame, want one of %v", tc.codes)
+		case len(serverClose.Payload) > 0 && !containsInt(tc.codes, code):
+			t.Errorf("server's close code %d %q, want one of %v", code, reason, tc.codes)
 		}
 	} else {
 		if clientClosed {
@@ -241,6 +251,20 @@ func runAutobahnCase(t *testing.T, tc abCase) {
 		t.Errorf("OnClose: wasClean false (%d %q), want a clean close", ci.code, ci.reason)
 	}
 	switch {
+	case tc.clientCloses && tc.requireClean:
+		// The peer's own code (1005 for a close frame without one).
+		want, _ := wstest.CloseCode(c.closePayload)
+		if !ci.wasClean || ci.code != want {
+			t.Errorf("OnClose after the client's close: %+v, want clean with the client's code %d", ci, want)
+		}
+	case tc.clientCloses:
+		// The client's close frame was malformed (7.3.2, 7.3.6, 7.5.1, 7.9.x,
+		// 7.13.x): it still ends the client's side, so the handshake is
+		// complete, but it has no usable code: 1005, and LocalClose holds the
+		// failure code the server answered with.
+		if !ci.wasClean || ci.code != CloseNoStatus || !containsInt(tc.codes, ci.localCode) {
+			t.Errorf("OnClose after a malformed close: %+v, want clean 1005 and LocalClose one of %v", ci, tc.codes)
+		}
 	case !tc.clientCloses && tc.midFrame:
 		// The client's answer arrives inside its own unfinished frame, which the
 		// server cannot parse: unclean, with the failure code in LocalClose.
