@@ -46,8 +46,17 @@ func TestMain(m *testing.M) {
 // counts cases, runs each by sending messages and checking their echoes, and
 // records the report request.
 type fakeFuzzingServer struct {
-	cases    [][]message
+	cases [][]message
+	// accept answers compression offers (nil: compression off).
+	accept func([]wscore.DeflateOffer) *wscore.DeflateResponse
+	// countAnswer replaces the case count sent by /getCaseCount; noCount
+	// sends none at all.
+	countAnswer string
+	noCount     bool
+
 	mu       sync.Mutex
+	offers   []string // Sec-WebSocket-Extensions of every request
+	answers  []string // what the server answered, for every /runCase
 	counted  int
 	results  map[int]string // case -> "ok" or what went wrong
 	agents   []string       // agent of every runCase and updateReports
@@ -73,6 +82,7 @@ func (p *fuzzProtocol) OnConnect(r *wscore.ConnectionRequest) (wscore.Accept, er
 	agent := r.Query.Get("agent")
 	p.s.mu.Lock()
 	defer p.s.mu.Unlock()
+	p.s.offers = append(p.s.offers, r.Header.Get("Sec-WebSocket-Extensions"))
 	switch r.Path {
 	case "/getCaseCount":
 		p.s.counted++
@@ -95,9 +105,18 @@ func (p *fuzzProtocol) OnConnect(r *wscore.ConnectionRequest) (wscore.Accept, er
 func (p *fuzzProtocol) OnOpen(c *wscore.Conn) {
 	switch p.path {
 	case "/getCaseCount":
-		c.SendMessage([]byte(strconv.Itoa(len(p.s.cases))), false)
+		switch {
+		case p.s.noCount:
+		case p.s.countAnswer != "":
+			c.SendMessage([]byte(p.s.countAnswer), false)
+		default:
+			c.SendMessage([]byte(strconv.Itoa(len(p.s.cases))), false)
+		}
 		c.SendClose(wscore.CloseNormal, "")
 	case "/runCase":
+		p.s.mu.Lock()
+		p.s.answers = append(p.s.answers, c.Extensions())
+		p.s.mu.Unlock()
 		for _, m := range p.pending {
 			c.SendMessage(m.payload, m.isBinary)
 		}
@@ -140,7 +159,7 @@ func (p *fuzzProtocol) result(r string) {
 func startFake(t *testing.T, s *fakeFuzzingServer) string {
 	t.Helper()
 	s.results = map[int]string{}
-	srv, err := wscore.NewServer(func() wscore.ServerProtocol { return &fuzzProtocol{s: s} }, wscore.Options{})
+	srv, err := wscore.NewServer(func() wscore.ServerProtocol { return &fuzzProtocol{s: s} }, wscore.Options{PerMessageCompressionAccept: s.accept})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,5 +286,123 @@ func TestAutobahnClientNoServer(t *testing.T) {
 	_, errOut, code := runCmd(t, bin, "-url", "ws://"+addr)
 	if code == 0 || !strings.Contains(errOut, "getCaseCount") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// The offers the command makes with -deflate (the default).
+const wantOffer = "permessage-deflate; client_max_window_bits, permessage-deflate; client_no_context_takeover; client_max_window_bits"
+
+// autobahnAccept is the fuzzingserver's accept function of case 13.n (n 1 to
+// 7; autobahn-testsuite case12_x_x.py, accept1 to accept7) in wscore's terms:
+// pick the first offer that allows what the case asks of the client
+// (client_no_context_takeover, client_max_window_bits), ask for it, and echo
+// what the offer asks of the server. nil when no offer allows it (the case
+// would be UNIMPLEMENTED).
+func autobahnAccept(n int) func([]wscore.DeflateOffer) *wscore.DeflateResponse {
+	type req struct {
+		noContext bool
+		bits      int
+	}
+	variants := map[int][]req{
+		1: {{false, 0}}, 2: {{true, 0}}, 3: {{false, 8}}, 4: {{false, 15}},
+		5: {{true, 8}}, 6: {{true, 15}}, 7: {{true, 8}, {true, 0}, {false, 0}},
+	}
+	return func(offers []wscore.DeflateOffer) *wscore.DeflateResponse {
+		for _, r := range variants[n] {
+			for _, o := range offers {
+				if (r.noContext && !o.ClientNoContextTakeover) || (r.bits != 0 && o.ClientMaxWindowBits == 0) {
+					continue
+				}
+				return &wscore.DeflateResponse{
+					ServerNoContextTakeover: o.ServerNoContextTakeover,
+					ServerMaxWindowBits:     o.ServerMaxWindowBits,
+					ClientNoContextTakeover: r.noContext,
+					ClientMaxWindowBits:     r.bits,
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// The command offers compression by default and works with whatever each
+// of the fuzzingserver's accept variants of section 13 answers; compressed
+// messages of several sizes come back intact.
+func TestAutobahnClientDeflate(t *testing.T) {
+	bin := build(t)
+	json := []byte(strings.Repeat(`{"id": 12345, "name": "alpha beta", "tags": ["x", "y"], "active": true}, `, 2000))
+	wants := map[int]string{
+		1: "permessage-deflate",
+		2: "permessage-deflate; client_no_context_takeover",
+		3: "permessage-deflate; client_max_window_bits=8",
+		4: "permessage-deflate; client_max_window_bits=15",
+		5: "permessage-deflate; client_no_context_takeover; client_max_window_bits=8",
+		6: "permessage-deflate; client_no_context_takeover; client_max_window_bits=15",
+		7: "permessage-deflate; client_no_context_takeover; client_max_window_bits=8",
+	}
+	for n := 1; n <= 7; n++ {
+		t.Run(fmt.Sprintf("13.%d", n), func(t *testing.T) {
+			var msgs []message
+			for _, size := range []int{16, 1024, 8192, 65536, 131072} {
+				for i := 0; i < 3; i++ {
+					off := (i * 7919) % (len(json) - size)
+					msgs = append(msgs, message{json[off : off+size], false})
+				}
+			}
+			s := &fakeFuzzingServer{cases: [][]message{msgs}, accept: autobahnAccept(n)}
+			url := startFake(t, s)
+			out, errOut, code := runCmd(t, bin, "-url", url)
+			if code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.results[1] != "ok" {
+				t.Fatalf("case: %q", s.results[1])
+			}
+			for i, o := range s.offers {
+				if o != wantOffer {
+					t.Fatalf("request %d offered %q, want %q", i, o, wantOffer)
+				}
+			}
+			if len(s.answers) != 1 || s.answers[0] != wants[n] {
+				t.Fatalf("server answered %q, want %q", s.answers, wants[n])
+			}
+		})
+	}
+
+	// -deflate=false offers nothing.
+	s := &fakeFuzzingServer{cases: [][]message{{{[]byte("plain"), false}}}, accept: wscore.DefaultDeflateAccept}
+	url := startFake(t, s)
+	if out, errOut, code := runCmd(t, bin, "-url", url, "-deflate=false"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.offers) != 3 || s.offers[0] != "" || len(s.answers) != 1 || s.answers[0] != "" || s.results[1] != "ok" {
+		t.Fatalf("offers %q, answers %q, results %v", s.offers, s.answers, s.results)
+	}
+}
+
+// /getCaseCount must answer with a number: no answer, or another text, is
+// an error, not zero cases run.
+func TestAutobahnClientBadCaseCount(t *testing.T) {
+	bin := build(t)
+	for _, c := range []struct {
+		name string
+		s    *fakeFuzzingServer
+		want string
+	}{
+		{"no answer", &fakeFuzzingServer{noCount: true}, "sent no case count"},
+		{"not a number", &fakeFuzzingServer{countAnswer: "many"}, "not a number"},
+		{"negative", &fakeFuzzingServer{countAnswer: "-3"}, "negative"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			url := startFake(t, c.s)
+			out, errOut, code := runCmd(t, bin, "-url", url)
+			if code == 0 || !strings.Contains(errOut, c.want) || strings.Contains(out, "running") {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want non-zero with %q", code, out, errOut, c.want)
+			}
+		})
 	}
 }
