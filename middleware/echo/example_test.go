@@ -76,3 +76,28 @@ func ExampleNewRoute() {
 	fmt.Println(rec.Code, rt.Server().Stats().Refused)
 	// Output: 403 map[forbidden_origin:1]
 }
+
+// A route in middleware form answers only upgrades; Status mounts its status
+// page on a URL of its own, whose console connects to the route. The engine
+// is built first (Config.Server), so the app keeps it for Shutdown.
+func ExampleStatus() {
+	srv := wscore.MustNewServer(func() wscore.ServerProtocol { return Echo{} }, wscore.Options{MaxConnections: 50})
+	e := echo.New()
+	e.GET("/ws", func(c echo.Context) error { return echo.ErrNotFound },
+		wsecho.MiddlewareWithConfig(wsecho.Config{Server: srv}))
+	e.GET("/ws/status", wsecho.Status(srv, "/ws"))
+
+	req := httptest.NewRequest("GET", "/ws/status", nil)
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	var status struct {
+		Route   string
+		Options struct {
+			MaxConnections int `json:"max_connections"`
+		}
+	}
+	json.Unmarshal(rec.Body.Bytes(), &status)
+	fmt.Println(rec.Code, status.Route, status.Options.MaxConnections)
+	// Output: 200 /ws 50
+}

@@ -2,6 +2,7 @@ package wsfiber_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -78,4 +79,63 @@ func ExampleIsWebSocketUpgrade() {
 	}
 	fmt.Println(resp.StatusCode)
 	// Output: 426
+}
+
+// NewRoute is the error-returning form; the route keeps its engine for
+// Stats and Shutdown. A refused handshake is returned as a *fiber.Error, so
+// the app's ErrorHandler renders it: here a foreign origin gets 403.
+func ExampleNewRoute() {
+	if _, err := wsfiber.NewRoute(wsfiber.Config{}); errors.Is(err, wscore.ErrNoFactory) {
+		fmt.Println("no factory:", err)
+	}
+	rt, err := wsfiber.NewRoute(wsfiber.Config{
+		Factory: func() wscore.ServerProtocol { return Echo{} },
+		Options: wscore.Options{AllowedOrigins: []string{"https://*.example.com:*"}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	app := fiber.New()
+	app.Get("/ws", rt.Handler())
+
+	req := httptest.NewRequest("GET", "/ws", nil)
+	for k, v := range map[string]string{
+		"Host": "app.example.com", "Upgrade": "websocket", "Connection": "Upgrade", "Origin": "https://evil.example",
+		"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+	} {
+		req.Header.Set(k, v)
+	}
+	resp, err := app.Test(req)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(resp.StatusCode, rt.Server().Stats().Refused)
+	// Output:
+	// no factory: wsfiber: NewRoute: no protocol factory (set Config.Factory or Config.Server)
+	// 403 map[forbidden_origin:1]
+}
+
+// A route in middleware form answers only upgrades; Status mounts its status
+// page on a URL of its own, whose console connects to the route.
+func ExampleStatus() {
+	srv := wscore.MustNewServer(func() wscore.ServerProtocol { return Echo{} }, wscore.Options{MaxConnections: 50})
+	app := fiber.New()
+	app.Get("/ws", wsfiber.NewMiddleware(wsfiber.Config{Server: srv}), func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	app.Get("/ws/status", wsfiber.Status(srv, "/ws"))
+
+	req := httptest.NewRequest("GET", "/ws/status", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := app.Test(req)
+	if err != nil {
+		panic(err)
+	}
+	var status struct {
+		Route   string
+		Options struct {
+			MaxConnections int `json:"max_connections"`
+		}
+	}
+	json.NewDecoder(resp.Body).Decode(&status)
+	fmt.Println(resp.StatusCode, status.Route, status.Options.MaxConnections)
+	// Output: 200 /ws 50
 }
