@@ -2,6 +2,7 @@ package wshttp_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -51,11 +52,23 @@ func ExampleRoute_Middleware() {
 	// Output: the app
 }
 
-// Serve one protocol on a whole port, as Autobahn's listenWS does.
+// Serve one protocol on a whole port, as Autobahn's listenWS does: every
+// path is the WebSocket route, and a browser's plain GET gets its status
+// page. In a main package:
+//
+//	log.Fatal(wshttp.ListenAndServe("127.0.0.1:9000", newEcho, wscore.Options{}))
+//
+// It returns only when it cannot serve; a bad option fails before the port
+// is opened, with the field and the allowed range.
 func ExampleListenAndServe() {
-	if false { // blocks: not run as part of the example
-		log.Fatal(wshttp.ListenAndServe("127.0.0.1:9000", func() wscore.ServerProtocol { return Echo{} }, wscore.Options{}))
-	}
+	newEcho := func() wscore.ServerProtocol { return Echo{} }
+	err := wshttp.ListenAndServe("127.0.0.1:9000", newEcho, wscore.Options{AutoPingSize: 200})
+	var oe *wscore.OptionError
+	fmt.Println(errors.As(err, &oe), oe.Field)
+	fmt.Println(err)
+	// Output:
+	// true AutoPingSize
+	// wscore: Options.AutoPingSize: 200: allowed 4 to 125 (0 for the default, 4)
 }
 
 // NewHTTPServer is an http.Server with timeouts fit for a WebSocket server:

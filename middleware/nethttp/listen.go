@@ -68,13 +68,22 @@ func Listen(addr string, opts wscore.Options) (net.Listener, error) {
 // graceful shutdown, compose Handler, Listen and NewHTTPServer, and call both
 // the HTTP server's and the route's Shutdown.
 func ListenAndServe(addr string, factory wscore.ServerProtocolFactory, opts wscore.Options) error {
-	rt, err := Handler(factory, opts)
+	return listenAndServe(addr, factory, opts, nil)
+}
+
+// listenAndServe is ListenAndServe; started, when set, is told the listener
+// and the route once it is serving (the tests use port 0, and stop it).
+func listenAndServe(addr string, factory wscore.ServerProtocolFactory, opts wscore.Options, started func(net.Listener, *Route)) error {
+	rt, err := Handler(factory, opts) // a bad option fails before the port is opened
 	if err != nil {
 		return err
 	}
 	ln, err := Listen(addr, opts)
 	if err != nil {
 		return err
+	}
+	if started != nil {
+		started(ln, rt)
 	}
 	return NewHTTPServer(rt, opts).Serve(ln)
 }
