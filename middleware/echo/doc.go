@@ -19,6 +19,7 @@
 //	func HandlerWithConfig(cfg Config) echo.HandlerFunc
 //	func Middleware(factory wscore.ServerProtocolFactory, opts wscore.Options) echo.MiddlewareFunc
 //	func MiddlewareWithConfig(cfg Config) echo.MiddlewareFunc
+//	func DefaultConfig() Config
 //	func NewRoute(cfg Config) (*Route, error)    // the error-returning form (also cfg.ToRoute())
 //	func (rt *Route) Handler() echo.HandlerFunc
 //	func (rt *Route) Middleware() echo.MiddlewareFunc
@@ -30,14 +31,30 @@
 //
 // # Config
 //
-//	| Field       | Type                        | Default | Meaning                                            |
-//	|-------------|-----------------------------|---------|----------------------------------------------------|
-//	| Skipper     | func(echo.Context) bool     | skip nothing | skip: middleware calls next, handler returns echo.ErrNotFound (404) |
-//	| Factory     | wscore.ServerProtocolFactory| —       | makes each connection's protocol (required unless Server) |
-//	| Options     | wscore.Options              | zero    | the route's options; ignored with Server           |
-//	| Server      | *wscore.Server              | nil     | serve this engine instead of building one          |
-//	| ContextKeys | []string                    | none    | c.Get keys copied into ConnectionRequest.Values    |
+//	| Field       | Type                         | Default      | Meaning                                                   |
+//	|-------------|------------------------------|--------------|-----------------------------------------------------------|
+//	| Skipper     | func(echo.Context) bool      | skip nothing | middleware form: next; handler form: echo.ErrNotFound     |
+//	| Factory     | wscore.ServerProtocolFactory | —            | makes each connection's protocol (required unless Server) |
+//	| Options     | wscore.Options               | zero         | the route's options; ignored with Server                  |
+//	| Server      | *wscore.Server               | nil          | serve this engine (keep it for Shutdown, Stats)           |
+//	| ContextKeys | []string                     | none         | c.Get keys copied into ConnectionRequest.Values           |
 //
-// Upgraded connections are served on goroutines of their own; call the
-// route's Server().Shutdown alongside echo's Shutdown.
+// DefaultConfig's Skipper returns false, as echo's DefaultSkipper; a nil
+// Skipper means the same. A skipped request in handler form gets
+// echo.ErrNotFound, what echo's router returns for a path without a handler,
+// so the app's HTTPErrorHandler answers 404.
+//
+// # The engine
+//
+// Upgraded connections are served on goroutines of their own, which echo's
+// Shutdown does not know: keep the route's *wscore.Server and call its
+// Shutdown alongside (its Stats are the status page's counters). With the
+// WithConfig constructors, build it yourself and pass it as Config.Server:
+//
+//	srv := wscore.MustNewServer(newEcho, wscore.Options{})
+//	e.GET("/ws", wsecho.HandlerWithConfig(wsecho.Config{Server: srv}))
+//	defer srv.Shutdown(ctx)
+//
+// NewRoute does the same with an error instead of a panic: rt.Server().
+// Handler and Middleware build an engine nobody can reach.
 package wsecho

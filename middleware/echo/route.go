@@ -28,7 +28,9 @@ type Config struct {
 	// Options are the route's options. Ignored when Server is set.
 	// Optional. Default: the zero wscore.Options.
 	Options wscore.Options
-	// Server serves the route instead of one built from Factory and Options.
+	// Server serves the route instead of one built from Factory and Options;
+	// pass one to keep a handle for Shutdown and Stats (the X and
+	// XWithConfig constructors give no other way to reach the engine).
 	// Optional. Default: nil.
 	Server *wscore.Server
 	// ContextKeys are the c.Get keys copied into ConnectionRequest.Values
@@ -76,6 +78,10 @@ func (cfg Config) ToRoute() (*Route, error) { return NewRoute(cfg) }
 // GET gets the status page (426 with DisableWebStatus). It panics on a bad
 // configuration, as echo's XWithConfig constructors do; use NewRoute for the
 // error.
+//
+// The engine it builds is out of reach; to call Shutdown and Stats on it,
+// build it with wscore.NewServer and pass it as Config.Server to
+// HandlerWithConfig (or use NewRoute and Route.Server).
 func Handler(factory wscore.ServerProtocolFactory, opts wscore.Options) echo.HandlerFunc {
 	return HandlerWithConfig(Config{Factory: factory, Options: opts})
 }
@@ -85,6 +91,9 @@ func HandlerWithConfig(cfg Config) echo.HandlerFunc { return mustRoute(cfg).Hand
 
 // Middleware is the middleware form: WebSocket upgrades are served, every
 // other request goes to the next handler. It panics on a bad configuration.
+// On a group (g.Use), every upgrade under the group's prefix is this route's.
+// As with Handler, pass Config.Server to MiddlewareWithConfig to keep the
+// engine.
 func Middleware(factory wscore.ServerProtocolFactory, opts wscore.Options) echo.MiddlewareFunc {
 	return MiddlewareWithConfig(Config{Factory: factory, Options: opts})
 }

@@ -26,7 +26,8 @@ type Config struct {
 	Options wscore.Options
 
 	// Server serves the route instead of one built from Factory and Options;
-	// pass one to keep a handle for Shutdown and Stats.
+	// pass one to keep a handle for Shutdown and Stats (New and NewMiddleware
+	// give no other way to reach the engine).
 	//
 	// Optional. Default: nil
 	Server *wscore.Server

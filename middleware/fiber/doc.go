@@ -20,6 +20,7 @@
 //
 // # Signatures
 //
+//	var ConfigDefault = Config{}
 //	func New(config ...Config) fiber.Handler            // handler form; panics on a bad Config
 //	func NewMiddleware(config ...Config) fiber.Handler  // middleware form; panics on a bad Config
 //	func NewRoute(cfg Config) (*Route, error)           // the error-returning form
@@ -36,8 +37,18 @@
 //	| Next    | func(*fiber.Ctx) bool        | nil     | skip the route when true (c.Next())            |
 //	| Factory | wscore.ServerProtocolFactory | —       | makes each connection's protocol (required unless Server) |
 //	| Options | wscore.Options               | zero    | the route's options; ignored with Server       |
-//	| Server  | *wscore.Server               | nil     | serve this engine instead of building one      |
+//	| Server  | *wscore.Server               | nil     | serve this engine (keep it for Shutdown, Stats) |
 //
-// fiber's Shutdown does not wait for hijacked connections; call the route's
-// Server().Shutdown too.
+// # The engine
+//
+// fiber's Shutdown does not wait for hijacked connections: keep the route's
+// *wscore.Server and call its Shutdown too (its Stats are the status page's
+// counters). With New and NewMiddleware, build it yourself and pass it as
+// Config.Server:
+//
+//	srv := wscore.MustNewServer(newEcho, wscore.Options{})
+//	app.Get("/ws", wsfiber.New(wsfiber.Config{Server: srv}))
+//	defer srv.Shutdown(ctx)
+//
+// NewRoute does the same with an error instead of a panic: rt.Server().
 package wsfiber

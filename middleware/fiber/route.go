@@ -38,13 +38,19 @@ func NewRoute(cfg Config) (*Route, error) {
 
 // New returns the handler form of a route, panicking on a bad configuration
 // as fiber middlewares do at start-up; NewRoute returns the error instead.
+//
+// The route's engine is what Shutdown and Stats are called on: to keep it,
+// build it with wscore.NewServer and pass it as Config.Server (or use
+// NewRoute and Route.Server). Built from Config.Factory, it is out of reach.
 func New(config ...Config) fiber.Handler {
 	return mustRoute(configDefault(config...)).Handler()
 }
 
 // NewMiddleware returns the middleware form of a route: WebSocket upgrades
 // are served, every other request goes on with c.Next(). It panics on a bad
-// configuration.
+// configuration. Pass Config.Server to keep the engine, as for New; on a
+// group (app.Group(prefix, handler) or Use), every upgrade under the prefix
+// is this route's.
 func NewMiddleware(config ...Config) fiber.Handler {
 	return mustRoute(configDefault(config...)).Middleware()
 }

@@ -28,8 +28,18 @@
 //	|---------|------------------------------|---------|-----------------------------------------------|
 //	| Factory | wscore.ServerProtocolFactory | —       | makes each connection's protocol (required unless Server) |
 //	| Options | wscore.Options               | zero    | the route's options; ignored with Server      |
-//	| Server  | *wscore.Server               | nil     | serve this engine instead of building one     |
+//	| Server  | *wscore.Server               | nil     | serve this engine (keep it for Shutdown, Stats) |
 //
-// Upgraded connections are served on goroutines of their own; call the
-// route's Server().Shutdown alongside http.Server.Shutdown.
+// # The engine
+//
+// Upgraded connections are served on goroutines of their own, which
+// http.Server.Shutdown does not know: keep the route's *wscore.Server and
+// call its Shutdown alongside (its Stats are the status page's counters).
+// With New and NewMiddleware, build it yourself and pass it as Config.Server:
+//
+//	srv := wscore.MustNewServer(newEcho, wscore.Options{})
+//	r.GET("/ws", wsgin.New(wsgin.Config{Server: srv}))
+//	defer srv.Shutdown(ctx)
+//
+// NewRoute does the same with an error instead of a panic: rt.Server().
 package wsgin

@@ -20,7 +20,8 @@ type Config struct {
 	// Ignored when Server is set.
 	Options wscore.Options
 	// Server serves the route instead of one built from Factory and Options;
-	// pass one to keep a handle for Shutdown and Stats.
+	// pass one to keep a handle for Shutdown and Stats (New and NewMiddleware
+	// give no other way to reach the engine).
 	Server *wscore.Server
 }
 
@@ -53,13 +54,18 @@ func NewRoute(cfg Config) (*Route, error) {
 
 // New returns the handler form of a route, panicking on a bad configuration
 // as gin middlewares do at start-up. NewRoute returns the error instead.
+//
+// The route's engine is what Shutdown and Stats are called on: to keep it,
+// build it with wscore.NewServer and pass it as cfg.Server (or use NewRoute
+// and Route.Server). Built from cfg.Factory, it is out of reach.
 func New(cfg Config) gin.HandlerFunc {
 	return mustRoute(cfg).Handler()
 }
 
 // NewMiddleware returns the middleware form of a route: WebSocket upgrades
 // are served, every other request goes on with c.Next(). It panics on a bad
-// configuration.
+// configuration. Pass cfg.Server to keep the engine, as for New; on a group
+// (group.Use), every upgrade under the group's prefix is this route's.
 func NewMiddleware(cfg Config) gin.HandlerFunc {
 	return mustRoute(cfg).Middleware()
 }

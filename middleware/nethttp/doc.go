@@ -18,6 +18,8 @@
 //	func (rt *Route) Server() *wscore.Server                          // Shutdown, Stats
 //	func StatusHandler(s *wscore.Server, route string) http.Handler
 //	func NewHTTPServer(h http.Handler, opts wscore.Options) *http.Server
+//	const DefaultIdleTimeout = 120 * time.Second  // NewHTTPServer's IdleTimeout
+//	const DefaultMaxHeaderBytes = 64 << 10        // NewHTTPServer's MaxHeaderBytes
 //	func Listen(addr string, opts wscore.Options) (net.Listener, error)
 //	func ListenAndServe(addr string, factory wscore.ServerProtocolFactory, opts wscore.Options) error
 //	func FlashPolicyListener(ln net.Listener, policy string, timeout time.Duration) net.Listener
