@@ -1,9 +1,11 @@
 package wscore
 
 import (
+	"bufio"
 	"bytes"
 	"net"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -91,6 +93,11 @@ func FuzzCheckHandshake(f *testing.F) {
 	f.Add("GET", "WebSocket, h2c", "keep-alive, Upgrade", "dGhlIHNhbXBsZSBub25jZQ==", "8", "http://example.com", "", "", "/", "1.2.3.4, 5.6.7.8")
 	f.Add("POST", "", "", "", "", "null", "a b", "x;=", "%zz", "not an ip")
 	rules := &handshakeRules{versions: []int{13, 8}, origins: newOriginPolicy(nil), trustedXFF: 1}
+	// A server that accepts permessage-deflate, for the extensions answer.
+	srv, err := NewServer(func() ServerProtocol { return &BaseServerProtocol{} }, Options{PerMessageCompressionAccept: DefaultDeflateAccept, Logger: discardLogger})
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, method, upgrade, connection, key, version, origin, protocols, extensions, uri, xff string) {
 		h := http.Header{}
 		for k, v := range map[string]string{
@@ -117,11 +124,60 @@ func FuzzCheckHandshake(f *testing.F) {
 				t.Fatalf("accepted subprotocol %q", p)
 			}
 		}
-		resp := appendResponse101(nil, AcceptKey(info.key), "", "", "wsplug", nil)
-		if bytes.Count(resp, []byte("\r\n\r\n")) != 1 {
-			t.Fatalf("malformed response %q", resp)
+		// The 101 carries what was negotiated from the offer: a subprotocol
+		// the client offered (chosen by the input's length), the deflate
+		// answer, and a header OnConnect added (the X-Forwarded-For input as
+		// a cookie value, when checkExtraHeader lets it through).
+		var sub string
+		if ps := info.req.Protocols; len(ps) > 0 {
+			sub = ps[len(uri)%len(ps)]
 		}
+		ext, _ := srv.negotiateDeflate(info.req.Extensions)
+		extra := http.Header{"Set-Cookie": {xff}}
+		if _, ok := checkExtraHeader(extra); !ok || xff == "" {
+			extra = nil
+		}
+		resp := appendResponse101(nil, AcceptKey(info.key), sub, ext, "wsplug", extra)
+		checkResponse101(t, resp, info.key, sub, ext, extra)
 	})
+}
+
+// checkResponse101 parses resp as HTTP and requires exactly the headers of a
+// 101 with sub, ext and extra: one line each, nothing else, nothing after.
+func checkResponse101(t *testing.T, resp []byte, key, sub, ext string, extra http.Header) {
+	t.Helper()
+	if bytes.Count(resp, []byte("\r\n\r\n")) != 1 || !bytes.HasSuffix(resp, []byte("\r\n\r\n")) {
+		t.Fatalf("malformed response %q", resp)
+	}
+	rd := bytes.NewReader(resp)
+	br := bufio.NewReader(rd)
+	r, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("response does not parse: %v in %q", err, resp)
+	}
+	if r.StatusCode != http.StatusSwitchingProtocols || br.Buffered()+rd.Len() != 0 {
+		t.Fatalf("status %d, %d bytes after the head, in %q", r.StatusCode, br.Buffered()+rd.Len(), resp)
+	}
+	want := http.Header{
+		"Upgrade":              {"websocket"},
+		"Connection":           {"Upgrade"},
+		"Sec-Websocket-Accept": {AcceptKey(key)},
+		"Server":               {"wsplug"},
+	}
+	if sub != "" {
+		want["Sec-Websocket-Protocol"] = []string{sub}
+	}
+	if ext != "" {
+		want["Sec-Websocket-Extensions"] = []string{ext}
+	}
+	for k, vs := range extra {
+		for _, v := range vs {
+			want[http.CanonicalHeaderKey(k)] = append(want[http.CanonicalHeaderKey(k)], strings.Trim(v, " \t"))
+		}
+	}
+	if !reflect.DeepEqual(r.Header, want) {
+		t.Fatalf("headers %q, want exactly %q, in %q", r.Header, want, resp)
+	}
 }
 
 // FuzzUTF8Validator compares the incremental validator with utf8.Valid over
