@@ -2,6 +2,7 @@ package adaptertest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,15 +22,58 @@ import (
 const chromium = "/usr/bin/chromium"
 
 // ArtifactsDir is where tests save what a person should look at (the status
-// page's screenshots): $WSPLUG_ARTIFACTS, or the test's temporary directory.
+// page's screenshots), so that it outlasts the run: $WSPLUG_ARTIFACTS, or
+// else artifacts/ at the root of the repository (git-ignored; .ci/run exports
+// the variable to the same place). Only a test binary run outside the
+// repository falls back to the test's temporary directory.
 func ArtifactsDir(t *testing.T) string {
-	if d := os.Getenv("WSPLUG_ARTIFACTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
+	d := os.Getenv("WSPLUG_ARTIFACTS")
+	if d == "" {
+		root, err := repoRoot()
+		if err != nil {
+			t.Logf("artifacts go to a temporary directory: %v", err)
+			return t.TempDir()
 		}
-		return d
+		d = filepath.Join(root, "artifacts")
 	}
-	return t.TempDir()
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// modulePath is the main module's path, whose go.mod marks the repository
+// root.
+const modulePath = "github.com/wsplug/wsplug"
+
+// repoRoot finds the directory of the main module's go.mod, upwards from the
+// working directory (go test runs a test in its package's directory).
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && declaresModule(b, modulePath) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod of " + modulePath + " above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// declaresModule reports whether a go.mod's module directive names path.
+func declaresModule(gomod []byte, path string) bool {
+	for _, line := range strings.Split(string(gomod), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "module" && strings.Trim(f[1], `"`) == path {
+			return true
+		}
+	}
+	return false
 }
 
 // browser starts a headless Chromium for the test, or skips it (fails under
@@ -79,9 +123,11 @@ func browser(t *testing.T) context.Context {
 // echo appears on the page and the live counters refresh, and saves
 // screenshots of the page (desktop and phone width) in ArtifactsDir.
 func RunBrowser(t *testing.T, setup Setup) {
-	ctx := browser(t)
-	// Default origin policy: the page's own origin is the same origin.
+	// Default origin policy: the page's own origin is the same origin. The
+	// server starts first, so the browser is gone before the engines shut
+	// down and start's leak check runs.
 	s := start(t, setup, Route{Path: "/echo", Options: wscore.Options{MaxConnections: 100, Subprotocols: []string{"echo.v1"}}})
+	ctx := browser(t)
 
 	// Some traffic first, so the page has something to show.
 	c := mustDial(t, s.ws("/echo"), nil)
