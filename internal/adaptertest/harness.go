@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/wsplug/wsplug/wscore"
 )
 
@@ -37,6 +39,10 @@ type Setup struct {
 	Start func(t testing.TB, factory wscore.ServerProtocolFactory, routes []Route) (string, map[string]*wscore.Server)
 	// NoValues: the framework has no request-scoped values (net/http).
 	NoValues bool
+	// IgnoreGoroutines are the framework's goroutines that outlive a test by
+	// design (fasthttp's Date updater, its worker pools' cleaners): the
+	// per-test leak check ignores them, as the package's TestMain does.
+	IgnoreGoroutines []goleak.Option
 }
 
 // NextBody is what the next handler of a middleware-form route answers.
@@ -119,9 +125,12 @@ type server struct {
 func (s *server) ws(path string) string { return "ws" + strings.TrimPrefix(s.base, "http") + path }
 
 // start runs setup with routes and shuts the engines down when the test ends,
-// after the HTTP server has stopped.
+// after the HTTP server has stopped. Then, last of the test's cleanups, it
+// checks that the test left no goroutine behind: not the framework's, not
+// the engine's, not the clients'.
 func start(t *testing.T, setup Setup, routes ...Route) *server {
 	t.Helper()
+	checkLeaks(t, setup)
 	var engines map[string]*wscore.Server
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -139,6 +148,23 @@ func start(t *testing.T, setup Setup, routes ...Route) *server {
 		}
 	}
 	return &server{base: base, addr: strings.TrimPrefix(base, "http://"), engines: engines}
+}
+
+// checkLeaks fails t if goroutines that were not there when it was called
+// are still running when the test's cleanups are done: registered before
+// every other cleanup, it runs after them all. Goroutines running at the
+// start (other tests' paused in t.Parallel, a framework's lingering ones)
+// are ignored, so parallel tests cannot make it flake; goleak retries for a
+// while, so goroutines on their way out pass.
+func checkLeaks(t *testing.T, setup Setup) {
+	t.Helper()
+	opts := append([]goleak.Option{goleak.IgnoreCurrent()}, setup.IgnoreGoroutines...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			return // the failure says more than the goroutines it stranded
+		}
+		goleak.VerifyNone(t, opts...)
+	})
 }
 
 // get sends a plain GET with headers and returns status, headers and body.

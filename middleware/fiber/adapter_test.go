@@ -15,7 +15,8 @@ import (
 
 // setup mounts routes on a fiber app.
 var setup = adaptertest.Setup{
-	Name: "fiber",
+	Name:             "fiber",
+	IgnoreGoroutines: fasthttpGoroutines,
 	Start: func(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (string, map[string]*wscore.Server) {
 		app := fiber.New(fiber.Config{DisableStartupMessage: true})
 		engines := map[string]*wscore.Server{}
