@@ -72,13 +72,12 @@ func newApp() (*echo.Echo, []*wscore.Server, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	feedRoute, err := wsecho.NewRoute(wsecho.Config{
-		Factory:     func() wscore.ServerProtocol { return &Feed{} },
-		ContextKeys: []string{"user"}, // echo cannot list c.Get keys: name them
-		Options: wscore.Options{ // pages of *.example.com (and this app, locally) may connect; no compression
-			AllowedOrigins: []string{"https://*.example.com:*", "http://127.0.0.1:*", "http://localhost:*"},
-			MaxConnections: 1000,
-		},
+	// The feed's engine is built first, so the app keeps it for Shutdown and
+	// Stats; the /live/feed group mounts it below with g.Use.
+	feedServer, err := wscore.NewServer(func() wscore.ServerProtocol { return &Feed{} }, wscore.Options{
+		// pages of *.example.com (and this app, locally) may connect; no compression
+		AllowedOrigins: []string{"https://*.example.com:*", "http://127.0.0.1:*", "http://localhost:*"},
+		MaxConnections: 1000,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -92,12 +91,20 @@ func newApp() (*echo.Echo, []*wscore.Server, error) {
 	})
 
 	live := e.Group("/live", identify)
-	live.GET("/echo", echoRoute.Handler())
-	live.GET("/feed", func(c echo.Context) error {
+	live.GET("/echo", echoRoute.Handler()) // handler form: the status page on plain GET
+	// Middleware form on a group: upgrades under /live/feed are the feed's
+	// WebSocket connections (after identify), plain requests reach the
+	// group's handlers.
+	feedGroup := live.Group("/feed")
+	feedGroup.Use(wsecho.MiddlewareWithConfig(wsecho.Config{
+		Server:      feedServer,
+		ContextKeys: []string{"user"}, // echo cannot list c.Get keys: name them
+	}))
+	feedGroup.GET("", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, feed(c.Get("user").(string)))
-	}, feedRoute.Middleware())
-	live.GET("/feed/status", wsecho.Status(feedRoute.Server(), "/live/feed"))
-	return e, []*wscore.Server{echoRoute.Server(), feedRoute.Server()}, nil
+	})
+	live.GET("/feed/status", wsecho.Status(feedServer, "/live/feed"))
+	return e, []*wscore.Server{echoRoute.Server(), feedServer}, nil
 }
 
 const homePage = `<!doctype html><meta charset="utf-8"><title>echo app</title>

@@ -8,11 +8,15 @@
 //	                    ?user=NAME goes into c.Locals("user"); "mallory" is refused)
 //	  /live/echo        WebSocket echo (handler form); same-origin only,
 //	                    permessage-deflate on; a plain GET gets its status page
-//	  /live/feed        the existing JSON feed for plain GETs, and a WebSocket
-//	                    for upgrades (middleware form in front of the handler);
-//	                    also allowed from https://*.example.com, no compression,
-//	                    at most 1000 connections
+//	  /live/feed        a group of its own whose middleware is the WebSocket
+//	                    route (middleware form): the existing JSON feed for
+//	                    plain GETs, a WebSocket for upgrades; also allowed from
+//	                    https://*.example.com, no compression, at most 1000
+//	                    connections
 //	  /live/feed/status the feed route's status page, mounted explicitly
+//
+// The feed's *wscore.Server is built first and handed to the group's
+// middleware (live.Group("/feed", wsfiber.NewMiddleware(...))), so the app keeps it to shut its connections down.
 //
 // fiber's Locals reach OnConnect, copied before fasthttp reuses the request
 // context: the feed greets the user that identify set

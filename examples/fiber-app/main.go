@@ -66,12 +66,12 @@ func newApp() (*fiber.App, []*wscore.Server, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	feedRoute, err := wsfiber.NewRoute(wsfiber.Config{
-		Factory: func() wscore.ServerProtocol { return &Feed{} },
-		Options: wscore.Options{ // pages of *.example.com (and this app, locally) may connect; no compression
-			AllowedOrigins: []string{"https://*.example.com:*", "http://127.0.0.1:*", "http://localhost:*"},
-			MaxConnections: 1000,
-		},
+	// The feed's engine is built first, so the app keeps it for Shutdown and
+	// Stats; the /live/feed group mounts it below as its middleware.
+	feedServer, err := wscore.NewServer(func() wscore.ServerProtocol { return &Feed{} }, wscore.Options{
+		// pages of *.example.com (and this app, locally) may connect; no compression
+		AllowedOrigins: []string{"https://*.example.com:*", "http://127.0.0.1:*", "http://localhost:*"},
+		MaxConnections: 1000,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -89,13 +89,17 @@ func newApp() (*fiber.App, []*wscore.Server, error) {
 	app.Get("/api/hello", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"hello": "world"}) })
 
 	live := app.Group("/live", identify)
-	live.Get("/echo", echoRoute.Handler())
-	live.Get("/feed", feedRoute.Middleware(), func(c *fiber.Ctx) error {
+	live.Get("/echo", echoRoute.Handler()) // handler form: the status page on plain GET
+	// Middleware form on a group: upgrades under /live/feed are the feed's
+	// WebSocket connections (after identify), plain requests go on to the
+	// group's handlers.
+	feedGroup := live.Group("/feed", wsfiber.NewMiddleware(wsfiber.Config{Server: feedServer}))
+	feedGroup.Get("", func(c *fiber.Ctx) error {
 		user, _ := c.Locals("user").(string)
 		return c.JSON(feed(user))
 	})
-	live.Get("/feed/status", wsfiber.Status(feedRoute.Server(), "/live/feed"))
-	return app, []*wscore.Server{echoRoute.Server(), feedRoute.Server()}, nil
+	live.Get("/feed/status", wsfiber.Status(feedServer, "/live/feed"))
+	return app, []*wscore.Server{echoRoute.Server(), feedServer}, nil
 }
 
 const homePage = `<!doctype html><meta charset="utf-8"><title>fiber app</title>

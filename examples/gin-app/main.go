@@ -68,12 +68,12 @@ func newApp() (*gin.Engine, []*wscore.Server, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	feedRoute, err := wsgin.NewRoute(wsgin.Config{
-		Factory: func() wscore.ServerProtocol { return &Feed{} },
-		Options: wscore.Options{ // pages of *.example.com (and this app, locally) may connect; no compression
-			AllowedOrigins: []string{"https://*.example.com:*", "http://127.0.0.1:*", "http://localhost:*"},
-			MaxConnections: 1000,
-		},
+	// The feed's engine is built first, so the app keeps it for Shutdown and
+	// Stats; the /live/feed group mounts it below with group.Use.
+	feedServer, err := wscore.NewServer(func() wscore.ServerProtocol { return &Feed{} }, wscore.Options{
+		// pages of *.example.com (and this app, locally) may connect; no compression
+		AllowedOrigins: []string{"https://*.example.com:*", "http://127.0.0.1:*", "http://localhost:*"},
+		MaxConnections: 1000,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -88,12 +88,17 @@ func newApp() (*gin.Engine, []*wscore.Server, error) {
 	r.GET("/api/hello", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"hello": "world"}) })
 
 	live := r.Group("/live", identify)
-	live.GET("/echo", echoRoute.Handler())
-	live.GET("/feed", feedRoute.Middleware(), func(c *gin.Context) {
+	live.GET("/echo", echoRoute.Handler()) // handler form: the status page on plain GET
+	// Middleware form on a group: upgrades to the group's routes are the
+	// feed's WebSocket connections (after identify), plain requests reach the
+	// group's handlers.
+	feedGroup := live.Group("/feed")
+	feedGroup.Use(wsgin.NewMiddleware(wsgin.Config{Server: feedServer}))
+	feedGroup.GET("", func(c *gin.Context) {
 		c.JSON(http.StatusOK, feed(c.GetString("user")))
 	})
-	live.GET("/feed/status", wsgin.Status(feedRoute.Server(), "/live/feed"))
-	return r, []*wscore.Server{echoRoute.Server(), feedRoute.Server()}, nil
+	live.GET("/feed/status", wsgin.Status(feedServer, "/live/feed"))
+	return r, []*wscore.Server{echoRoute.Server(), feedServer}, nil
 }
 
 const homePage = `<!doctype html><meta charset="utf-8"><title>gin app</title>

@@ -73,7 +73,9 @@ func newApp() (http.Handler, []*wscore.Server, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	feedRoute, err := wshttp.Handler(func() wscore.ServerProtocol { return &Feed{} }, wscore.Options{
+	// The feed's engine is built first, so the app keeps it for Shutdown and
+	// Stats; the /live/feed group (a sub-mux) gets it below as its middleware.
+	feedServer, err := wscore.NewServer(func() wscore.ServerProtocol { return &Feed{} }, wscore.Options{
 		// pages of *.example.com (and this app, locally) may connect; no compression
 		AllowedOrigins: []string{"https://*.example.com:*", "http://127.0.0.1:*", "http://localhost:*"},
 		MaxConnections: 1000,
@@ -92,15 +94,21 @@ func newApp() (http.Handler, []*wscore.Server, error) {
 		json.NewEncoder(w).Encode(map[string]string{"hello": "world"})
 	})
 
+	// The /live/ group: a sub-mux behind the app's identify middleware.
 	live := http.NewServeMux()
-	live.Handle("GET /live/echo", echoRoute)
-	live.Handle("GET /live/feed", feedRoute.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	live.Handle("GET /live/echo", echoRoute) // handler form: the status page on plain GET
+	// Middleware form on a group: the /live/feed group's sub-mux sits behind
+	// the feed route, so upgrades to it are the feed's WebSocket connections
+	// and plain requests reach its handlers.
+	feedGroup := http.NewServeMux()
+	feedGroup.HandleFunc("GET /live/feed", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(feed(r.Context().Value(userKey{}).(string)))
-	})))
-	live.Handle("GET /live/feed/status", wshttp.StatusHandler(feedRoute.Server(), "/live/feed"))
+	})
+	live.Handle("/live/feed", wshttp.New(feedServer).Middleware(feedGroup))
+	live.Handle("GET /live/feed/status", wshttp.StatusHandler(feedServer, "/live/feed"))
 	mux.Handle("/live/", identify(live))
-	return mux, []*wscore.Server{echoRoute.Server(), feedRoute.Server()}, nil
+	return mux, []*wscore.Server{echoRoute.Server(), feedServer}, nil
 }
 
 const homePage = `<!doctype html><meta charset="utf-8"><title>net/http app</title>
