@@ -8,6 +8,18 @@ as text, binary as binary), picks the first subprotocol of --subprotocols
 (in that order of preference) that the client offers, accepts the first
 permessage-deflate offer with --deflate, and exits when its
 standard input is closed or it is killed.
+
+With --deflate, a request path /accept/<variant> chooses how the offers are
+answered instead:
+  13.1 .. 13.7  the Autobahn|Testsuite fuzzingserver's accept functions of
+                cases 13.1 to 13.7 (case12_x_x.py accept1..accept7), with 9
+                for their window of 8 bits, which this Autobahn|Python no
+                longer lets a server request
+  cmwb=N        the first offer that allows it, asking client_max_window_bits=N
+  quiet         the first offer, the server compressing without context
+                takeover and with a 9-bit window without saying so (RFC 7692
+                lets a server do both on its own)
+An unknown variant, or offers that do not allow it, get no compression.
 """
 import argparse
 import asyncio
@@ -25,8 +37,65 @@ def accept_deflate(offers):
     return None
 
 
+def first(offers, no_context=False, max_bits=False):
+    """The first permessage-deflate offer that allows what is asked of it."""
+    for offer in offers:
+        if not isinstance(offer, PerMessageDeflateOffer):
+            continue
+        if no_context and not offer.accept_no_context_takeover:
+            continue
+        if max_bits and not offer.accept_max_window_bits:
+            continue
+        return offer
+    return None
+
+
+def testsuite_accept(no_context, bits):
+    """accept1..accept6 of the testsuite: (requestNoContextTakeover, requestMaxWindowBits)."""
+    def accept(offers):
+        offer = first(offers, no_context, bits != 0)
+        if offer is None:
+            return None
+        return PerMessageDeflateOfferAccept(offer, request_no_context_takeover=no_context, request_max_window_bits=bits)
+    return accept
+
+
+def chain(*accepts):
+    def accept(offers):
+        for a in accepts:
+            r = a(offers)
+            if r is not None:
+                return r
+        return None
+    return accept
+
+
+def quiet_accept(offers):
+    offer = first(offers)
+    if offer is None:
+        return None
+    return PerMessageDeflateOfferAccept(offer, no_context_takeover=True, window_bits=9)
+
+
+ACCEPT_VARIANTS = {
+    "13.1": testsuite_accept(False, 0),
+    "13.2": testsuite_accept(True, 0),
+    "13.3": testsuite_accept(False, 9),
+    "13.4": testsuite_accept(False, 15),
+    "13.5": testsuite_accept(True, 9),
+    "13.6": testsuite_accept(True, 15),
+    "13.7": chain(testsuite_accept(True, 9), testsuite_accept(True, 0), testsuite_accept(False, 0)),
+    "quiet": quiet_accept,
+}
+for _bits in range(9, 16):
+    ACCEPT_VARIANTS["cmwb=%d" % _bits] = testsuite_accept(False, _bits)
+
+
 class EchoProtocol(WebSocketServerProtocol):
     def onConnect(self, request):
+        if self.factory.deflate and request.path.startswith("/accept/"):
+            variant = ACCEPT_VARIANTS.get(request.path[len("/accept/"):])
+            self.perMessageCompressionAccept = variant or (lambda offers: None)
         for p in self.factory.preferred:
             if p in request.protocols:
                 return p
@@ -47,6 +116,7 @@ async def main():
     factory = WebSocketServerFactory(loop=loop)
     factory.protocol = EchoProtocol
     factory.preferred = [p for p in args.subprotocols.split(",") if p]
+    factory.deflate = args.deflate
     # failByDrop=False: a protocol violation is answered with a close frame,
     # as RFC 6455 wants; no payload limits (the tests send 16 MiB).
     options = dict(failByDrop=False, maxMessagePayloadSize=0, maxFramePayloadSize=0)
