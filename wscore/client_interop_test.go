@@ -14,7 +14,8 @@ import (
 )
 
 // clientInteropSizes are the message sizes every peer exchanges with our client, in
-// both text and binary; the 16 MiB round trip is done once per peer.
+// both text and binary; the 16 MiB round trips (text and binary) are done once
+// per peer, one peer at a time.
 var clientInteropSizes = []int{0, 1, 125, 126, 127, 65535, 65536, 65537, 1 << 20}
 
 const bigMessage = 16 << 20
@@ -35,6 +36,7 @@ func runClientInterop(t *testing.T, url string) {
 	}
 	bigMessageMu.Lock()
 	clientRoundTrip(t, c, p, bigMessage, false)
+	clientRoundTrip(t, c, p, bigMessage, true)
 	bigMessageMu.Unlock()
 	if err := c.SendClose(CloseNormal, "done"); err != nil {
 		t.Fatal(err)
