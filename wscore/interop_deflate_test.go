@@ -121,7 +121,21 @@ func TestInteropCoderDeflate(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer c.CloseNow()
-				t.Logf("negotiated %q", resp.Header.Get("Sec-Websocket-Extensions"))
+				// coder offers permessage-deflate in both modes; in its
+				// takeover mode it asks for no *_no_context_takeover, so only
+				// a server that imposes it ("no takeover") answers with one;
+				// in its no-takeover mode it asks for both and gets them.
+				ext := resp.Header.Get("Sec-Websocket-Extensions")
+				t.Logf("negotiated %q", ext)
+				if !strings.HasPrefix(ext, "permessage-deflate") {
+					t.Fatalf("negotiated %q: permessage-deflate missing", ext)
+				}
+				noTakeover := mode == websocket.CompressionNoContextTakeover || v.name == "no takeover"
+				for _, p := range []string{"server_no_context_takeover", "client_no_context_takeover"} {
+					if strings.Contains(ext, p) != noTakeover {
+						t.Fatalf("negotiated %q: %s present %v, want %v", ext, p, !noTakeover, noTakeover)
+					}
+				}
 				c.SetReadLimit(16 << 20)
 				for round := 0; round < 2; round++ { // the second round repeats: takeover pays
 					for _, kind := range []int{0, 1} {
@@ -149,6 +163,14 @@ func TestInteropCoderDeflate(t *testing.T) {
 				}
 				if ci := ts.nextClose(t); !ci.wasClean || ci.code != 1000 {
 					t.Fatalf("OnClose %+v", ci)
+				}
+				// Half of the data is compressible text: both directions
+				// took fewer bytes on the wire than the messages held.
+				st := ts.Stats()
+				in, out := ts.WireBytes()
+				t.Logf("wire bytes in %d of %d, out %d of %d", in, st.BytesIn, out, st.BytesOut)
+				if in == 0 || out == 0 || in >= st.BytesIn || out >= st.BytesOut {
+					t.Fatalf("wire bytes in %d of %d, out %d of %d: compression saved nothing", in, st.BytesIn, out, st.BytesOut)
 				}
 			})
 		}
