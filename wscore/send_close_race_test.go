@@ -39,6 +39,7 @@ type countingClient struct {
 	trailing  []byte
 	reached   chan struct{} // closed once `after` messages arrived
 	after     int
+	silent    bool // never answer the close: read on until the server drops TCP
 }
 
 func (cc *countingClient) run() {
@@ -70,7 +71,9 @@ func (cc *countingClient) run() {
 			}
 		case wstest.OpClose:
 			cc.closeCode, _ = wstest.CloseCode(f.Payload)
-			cc.c.WriteFrame(wstest.CloseFrame(cc.closeCode, ""))
+			if !cc.silent {
+				cc.c.WriteFrame(wstest.CloseFrame(cc.closeCode, ""))
+			}
 			cc.trailing, cc.err = cc.c.WaitClosed(5 * time.Second)
 			cc.c.Close() // as a client does once the server has closed
 			return
@@ -86,6 +89,12 @@ func (cc *countingClient) run() {
 // has received `after` of them. Then it judges every send against what the
 // client received.
 func sendUntilClosed(t *testing.T, queue bool, closeFn func(c *Conn) error) {
+	sendUntilClosedBy(t, queue, false, closeFn, nil)
+}
+
+// sendUntilClosedBy is sendUntilClosed with a client that does not answer
+// the close (silent) and the error closeFn must return (nil: none).
+func sendUntilClosedBy(t *testing.T, queue, silent bool, closeFn func(c *Conn) error, wantErr error) {
 	const senders, perSender, after = 8, 300, 200
 	closes := &atomic.Int64{}
 	last := make(chan closeInfo, 4)
@@ -102,7 +111,7 @@ func sendUntilClosed(t *testing.T, queue bool, closeFn func(c *Conn) error) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no OnOpen")
 	}
-	cc := &countingClient{c: raw, after: after, reached: make(chan struct{})}
+	cc := &countingClient{c: raw, after: after, reached: make(chan struct{}), silent: silent}
 	readerDone := make(chan struct{})
 	go func() { defer close(readerDone); cc.run() }()
 
@@ -137,8 +146,8 @@ func sendUntilClosed(t *testing.T, queue bool, closeFn func(c *Conn) error) {
 	}
 	wg.Wait()
 	<-readerDone
-	if closeErr != nil {
-		t.Fatalf("close: %v", closeErr)
+	if !errors.Is(closeErr, wantErr) || (wantErr == nil && closeErr != nil) {
+		t.Fatalf("close: %v, want %v", closeErr, wantErr)
 	}
 	if cc.err != nil {
 		t.Fatalf("client: %v", cc.err)
@@ -185,7 +194,10 @@ func sendUntilClosed(t *testing.T, queue bool, closeFn func(c *Conn) error) {
 	if n := closes.Load(); n != 1 {
 		t.Errorf("OnClose ran %d times", n)
 	}
-	if !ci.wasClean || ci.code != cc.closeCode {
+	switch {
+	case silent && (ci.wasClean || ci.code != CloseAbnormal):
+		t.Errorf("OnClose %+v, want 1006 (the client never answered)", ci)
+	case !silent && (!ci.wasClean || ci.code != cc.closeCode):
 		t.Errorf("OnClose %+v, want clean with the client's %d", ci, cc.closeCode)
 	}
 }
@@ -255,5 +267,75 @@ func TestQueueMessageBeforeSendCloseInOrder(t *testing.T) {
 	}
 	if ci := waitClose(t, closed); !ci.wasClean || ci.localCode != 4001 {
 		t.Errorf("OnClose %+v", ci)
+	}
+}
+
+// Shutdown whose context ends before the client answers its 1001: the
+// connection is dropped, Shutdown returns the context's error, and still no
+// send that returned nil is lost, none that failed arrived, OnClose ran once.
+func TestSendMessageDuringShutdownDeadline(t *testing.T) {
+	for _, queue := range []bool{false, true} {
+		sendUntilClosedBy(t, queue, true, func(c *Conn) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			return c.server.Shutdown(ctx)
+		}, context.DeadlineExceeded)
+	}
+}
+
+// The peer resets the connection while 8 goroutines send: every send
+// returns nil or an error wrapping ErrClosed (never another kind, never a
+// hang), a send after the end fails, and OnClose reports 1006 once.
+func TestSendMessageDuringPeerReset(t *testing.T) {
+	closes := &atomic.Int64{}
+	last := make(chan closeInfo, 4)
+	opened := make(chan *Conn, 1)
+	s, err := NewServer(func() ServerProtocol { return &raceProtocol{opened: opened, closes: closes, last: last} }, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := serve(t, s, nil)
+	raw := dialRaw(t, ts)
+	c := <-opened
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := bytes.Repeat([]byte{'r'}, 100+g*1000) // some beyond WriteBufferSize
+			for i := 0; i < 100000; i++ {
+				if err := c.SendMessage(p, true); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < 100; i++ {
+		if _, err := raw.ReadFrame(5 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Conn.(interface{ SetLinger(int) error }).SetLinger(0)
+	raw.Close()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("a sender ended with %v, want an error wrapping ErrClosed", err)
+		}
+	}
+	<-c.Done()
+	if err := c.SendMessage([]byte("late"), false); !errors.Is(err, ErrClosed) {
+		t.Errorf("send after the end: %v", err)
+	}
+	if ci := <-last; ci.wasClean || ci.code != CloseAbnormal {
+		t.Errorf("OnClose %+v, want 1006", ci)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := closes.Load(); n != 1 {
+		t.Errorf("OnClose ran %d times", n)
 	}
 }
