@@ -120,7 +120,9 @@
 // and declines, with an error in the log, rather than send an invalid one. Every
 // window size is honoured exactly, down to server_max_window_bits=8 (256 bytes).
 // Messages shorter than CompressionThreshold go uncompressed; control frames
-// never are compressed.
+// never are compressed, and neither are messages written with NextWriter
+// (streamed in fragments as they are produced; RFC 7692 lets a sender leave
+// any message uncompressed): SendMessage and PreparedMessage compress.
 //
 // MaxMessagePayloadSize applies to the inflated size and inflating stops as
 // soon as it is exceeded (1009): a small message that would inflate to

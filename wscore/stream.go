@@ -14,6 +14,11 @@ const defaultStreamFrameSize = 32 << 10
 // (default 32 KiB) while the message is being produced. Other messages wait
 // until the writer is closed; pings and pongs may go out between fragments.
 // Close sends the final fragment and must be called, also after an error.
+//
+// A message from NextWriter is never compressed, also on a connection that
+// negotiated permessage-deflate: its fragments go out uncompressed (RSV1
+// clear), which RFC 7692 allows per message. Use SendMessage (or a
+// PreparedMessage) for messages that should be compressed.
 func (c *Conn) NextWriter(isBinary bool) (io.WriteCloser, error) {
 	if err := c.w.beginStream(); err != nil {
 		return nil, err
