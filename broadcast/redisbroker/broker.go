@@ -42,12 +42,23 @@ type Broker struct {
 	// so Unsubscribe and Close can wait until no delivery is in flight.
 	dmu sync.Mutex
 
-	mu         sync.Mutex
-	h          broadcast.Handler
-	started    bool
-	closed     bool
-	ps         *redis.PubSub
-	topics     map[string]*subscription // channel -> state
+	// cmd (a one-slot semaphore) is held while a SUBSCRIBE or UNSUBSCRIBE
+	// is sent, and while replace swaps the subscriber and subscribes its
+	// channels: every command goes to the current subscriber, in the order
+	// the wanted set of channels (topics) changed, so Redis ends up with
+	// exactly that set.
+	cmd chan struct{}
+
+	mu      sync.Mutex
+	h       broadcast.Handler
+	started bool
+	closed  bool
+	ps      *redis.PubSub
+	topics  map[string]*subscription // channel -> state: the channels wanted
+	// unsubs counts, per channel, the UNSUBSCRIBE replies still to come on
+	// the current connection: a subscribe reply that arrives before them
+	// answers a SUBSCRIBE sent before the UNSUBSCRIBE, and confirms nothing.
+	unsubs     map[string]int
 	connected  bool
 	lost       bool // the subscriber connection failed since the last reply
 	reconnects uint64
@@ -57,11 +68,32 @@ type Broker struct {
 	done chan struct{}
 }
 
+// subscription is a wanted channel: pending until Redis confirms it, then
+// confirmed. Its outcome is told once, to every Subscribe call waiting for
+// it: nil when Redis confirmed it, else why it was given up (undone by
+// Unsubscribe, not confirmed in time, broker closed); a subscription given up
+// is no longer in topics.
 type subscription struct {
-	topic     string
-	confirmed bool
-	waiters   []chan struct{}
+	topic   string
+	ready   chan struct{} // closed when the outcome is known
+	err     error         // the outcome, set before ready is closed
+	settled bool
 }
+
+// settle sets the outcome, once. Called with Broker.mu held.
+func (s *subscription) settle(err error) {
+	if !s.settled {
+		s.settled, s.err = true, err
+		close(s.ready)
+	}
+}
+
+// errUnsubscribed is the outcome of a subscription that Unsubscribe removed
+// before Redis confirmed it.
+var errUnsubscribed = errors.New("unsubscribed before Redis confirmed the subscription")
+
+// undoTimeout bounds the UNSUBSCRIBE that undoes a subscription given up.
+const undoTimeout = 5 * time.Second
 
 // New makes a broker on an existing client (standalone or failover; a
 // cluster client only without Sharded). The caller keeps ownership of the
@@ -86,7 +118,11 @@ func New(client redis.UniversalClient, opts Options) (*Broker, error) {
 	case *redis.ClusterClient:
 		addr = fmt.Sprint(c.Options().Addrs)
 	}
-	return &Broker{client: client, opts: opts, addr: addr, topics: map[string]*subscription{}}, nil
+	return &Broker{
+		client: client, opts: opts, addr: addr,
+		cmd:    make(chan struct{}, 1),
+		topics: map[string]*subscription{}, unsubs: map[string]int{},
+	}, nil
 }
 
 // Dial connects to the Redis of a URL (redis://[user:password@]host:port[/db]
@@ -138,8 +174,11 @@ func (b *Broker) newPubSub() *redis.PubSub {
 	return b.client.Subscribe(context.Background())
 }
 
-// Subscribe implements broadcast.Broker: it returns once Redis confirmed the
-// subscription.
+// Subscribe implements broadcast.Broker: it returns nil once Redis confirmed
+// the subscription. Concurrent calls for one topic share the outcome: when
+// the first call gives up (its context ends, or the command fails) the
+// subscription is undone and every call waiting for it returns the error;
+// an Unsubscribe or Close before the confirmation makes them fail too.
 func (b *Broker) Subscribe(ctx context.Context, topic string) error {
 	ch := b.channel(topic)
 	b.mu.Lock()
@@ -148,51 +187,93 @@ func (b *Broker) Subscribe(ctx context.Context, topic string) error {
 		return err
 	}
 	s := b.topics[ch]
-	if s != nil && s.confirmed {
+	first := s == nil
+	if first {
+		s = &subscription{topic: topic, ready: make(chan struct{})}
+		b.topics[ch] = s
+	}
+	b.mu.Unlock()
+
+	if first {
+		if err := b.command(ctx, ch, s); err != nil {
+			b.undo(ch, s, err)
+		}
+	}
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		if !first {
+			// The first call still waits for the outcome, with its own context.
+			return fmt.Errorf("redisbroker: subscribe %q: %w", topic, ctx.Err())
+		}
+		b.undo(ch, s, ctx.Err())
+		<-s.ready // settled now: by undo, or by what came first
+	}
+	if s.err != nil {
+		return fmt.Errorf("redisbroker: subscribe %q: %w", topic, s.err)
+	}
+	return nil
+}
+
+// undo gives up a pending subscription: its waiters get err, and the
+// channel is unsubscribed at Redis (unless it was wanted again meanwhile).
+// A subscription already confirmed or removed is left alone.
+func (b *Broker) undo(ch string, s *subscription, err error) {
+	b.mu.Lock()
+	if b.topics[ch] != s || s.settled {
+		b.mu.Unlock()
+		return
+	}
+	delete(b.topics, ch)
+	s.settle(fmt.Errorf("not confirmed: %w", err))
+	b.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), undoTimeout)
+	defer cancel()
+	b.command(ctx, ch, nil)
+}
+
+// command sends SUBSCRIBE for ch when s is not nil, UNSUBSCRIBE when it is,
+// on the current subscriber and in turn with every other command. A command
+// that no longer matches the wanted state (s is not the channel's
+// subscription any more; the channel is wanted again) is not sent: the call
+// that changed the state sends its own.
+func (b *Broker) command(ctx context.Context, ch string, s *subscription) error {
+	select {
+	case b.cmd <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-b.cmd }()
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return broadcast.ErrClosed
+	}
+	cur := b.topics[ch]
+	if s != nil && cur != s || s == nil && cur != nil {
 		b.mu.Unlock()
 		return nil
 	}
-	first := s == nil
-	if first {
-		s = &subscription{topic: topic}
-		b.topics[ch] = s
+	if s == nil {
+		b.unsubs[ch]++
 	}
-	wait := make(chan struct{})
-	s.waiters = append(s.waiters, wait)
 	ps := b.ps
 	b.mu.Unlock()
-
-	var err error
-	if first {
-		if b.opts.Sharded {
-			err = ps.SSubscribe(ctx, ch)
-		} else {
-			err = ps.Subscribe(ctx, ch)
-		}
+	switch {
+	case s != nil && b.opts.Sharded:
+		return ps.SSubscribe(ctx, ch)
+	case s != nil:
+		return ps.Subscribe(ctx, ch)
+	case b.opts.Sharded:
+		return ps.SUnsubscribe(ctx, ch)
+	default:
+		return ps.Unsubscribe(ctx, ch)
 	}
-	if err == nil {
-		select {
-		case <-wait:
-			return nil
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
-	// Not confirmed: undo, so the node does not get a topic it was told it
-	// could not have.
-	b.mu.Lock()
-	if cur := b.topics[ch]; cur == s && !s.confirmed && first {
-		delete(b.topics, ch)
-		b.mu.Unlock()
-		b.unsubscribeChannel(context.Background(), ps, ch)
-	} else {
-		b.mu.Unlock()
-	}
-	return fmt.Errorf("redisbroker: subscribe %q: %w", topic, err)
 }
 
 // Unsubscribe implements broadcast.Broker. Nothing is delivered for the topic
-// after it returns, even if Redis still sends a message already in flight.
+// after it returns, even if Redis still sends a message already in flight. A
+// Subscribe of the topic still waiting for Redis's confirmation fails.
 func (b *Broker) Unsubscribe(ctx context.Context, topic string) error {
 	ch := b.channel(topic)
 	b.mu.Lock()
@@ -206,24 +287,14 @@ func (b *Broker) Unsubscribe(ctx context.Context, topic string) error {
 		return nil
 	}
 	delete(b.topics, ch)
-	for _, w := range s.waiters {
-		close(w)
-	}
-	ps := b.ps
+	s.settle(errUnsubscribed)
 	b.mu.Unlock()
 	b.dmu.Lock() // wait for a delivery of the topic in flight
 	b.dmu.Unlock()
-	if err := b.unsubscribeChannel(ctx, ps, ch); err != nil {
+	if err := b.command(ctx, ch, nil); err != nil {
 		return fmt.Errorf("redisbroker: unsubscribe %q: %w", topic, err)
 	}
 	return nil
-}
-
-func (b *Broker) unsubscribeChannel(ctx context.Context, ps *redis.PubSub, ch string) error {
-	if b.opts.Sharded {
-		return ps.SUnsubscribe(ctx, ch)
-	}
-	return ps.Unsubscribe(ctx, ch)
 }
 
 // Publish implements broadcast.Broker.
@@ -284,9 +355,7 @@ func (b *Broker) Close() error {
 	}
 	b.closed = true
 	for _, s := range b.topics {
-		for _, w := range s.waiters {
-			close(w)
-		}
+		s.settle(broadcast.ErrClosed)
 	}
 	b.topics = map[string]*subscription{}
 	ps, stop, done := b.ps, b.stop, b.done
@@ -308,7 +377,8 @@ func (b *Broker) Close() error {
 // receive reads the subscriber connection until Close: messages are
 // delivered, subscription confirmations wake Subscribe, and the first reply
 // after a failure means go-redis reconnected and resubscribed everything
-// (one command, so all of it): that is the resync notice.
+// (one command, so all of it): that is the resync notice. Pending
+// subscriptions are confirmed by the replies to that command, like any.
 func (b *Broker) receive(ctx context.Context) {
 	defer close(b.done)
 	backoff := 50 * time.Millisecond
@@ -349,8 +419,11 @@ func (b *Broker) receive(ctx context.Context) {
 		case *redis.Message:
 			b.deliver(m.Channel, m.Payload)
 		case *redis.Subscription:
-			if m.Kind == "subscribe" || m.Kind == "ssubscribe" {
+			switch m.Kind {
+			case "subscribe", "ssubscribe":
 				b.confirm(m.Channel)
+			case "unsubscribe", "sunsubscribe":
+				b.unsubscribed(m.Channel)
 			}
 		}
 	}
@@ -369,23 +442,38 @@ func (b *Broker) deliver(ch, payload string) {
 	}
 }
 
+// confirm handles a subscribe reply. Redis answers the commands of one
+// connection in order, so while an UNSUBSCRIBE of the channel is unanswered
+// the reply belongs to a SUBSCRIBE sent before it, not to the pending one.
 func (b *Broker) confirm(ch string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if s := b.topics[ch]; s != nil && !s.confirmed {
-		s.confirmed = true
-		for _, w := range s.waiters {
-			close(w)
-		}
-		s.waiters = nil
+	if b.unsubs[ch] > 0 {
+		return
+	}
+	if s := b.topics[ch]; s != nil {
+		s.settle(nil)
 	}
 }
 
-// fail records a failure of the subscriber connection.
+// unsubscribed handles an unsubscribe reply.
+func (b *Broker) unsubscribed(ch string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := b.unsubs[ch]; n > 1 {
+		b.unsubs[ch] = n - 1
+	} else {
+		delete(b.unsubs, ch)
+	}
+}
+
+// fail records a failure of the subscriber connection: the replies still
+// expected on it will not come.
 func (b *Broker) fail(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.connected, b.lost, b.lastErr = false, true, err.Error()
+	clear(b.unsubs)
 }
 
 // recovered turns the first reply after a failure into the resync notice.
@@ -397,14 +485,6 @@ func (b *Broker) recovered() {
 	}
 	b.lost, b.connected = false, true
 	b.reconnects++
-	// go-redis subscribed again every channel it knew, pending ones included.
-	for _, s := range b.topics {
-		s.confirmed = true
-		for _, w := range s.waiters {
-			close(w)
-		}
-		s.waiters = nil
-	}
 	resync := b.h.Resync
 	b.mu.Unlock()
 	if resync != nil {
@@ -413,8 +493,12 @@ func (b *Broker) recovered() {
 }
 
 // replace swaps a subscriber connection that stopped answering for a new one
-// with the same channels.
+// with the same channels. It holds cmd throughout, so no SUBSCRIBE or
+// UNSUBSCRIBE goes to the old subscriber or overtakes the new one's
+// subscription of every wanted channel.
 func (b *Broker) replace(why error) {
+	b.cmd <- struct{}{}
+	defer func() { <-b.cmd }()
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -428,6 +512,7 @@ func (b *Broker) replace(why error) {
 	}
 	ps := b.ps
 	b.connected, b.lost, b.lastErr = false, true, why.Error()
+	clear(b.unsubs)
 	b.mu.Unlock()
 	old.Close()
 	if len(chans) > 0 {
