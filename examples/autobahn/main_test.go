@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,9 +35,15 @@ func TestFrameworks(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("no URL printed")
 			}
-			c, _, err := websocket.DefaultDialer.Dial(url, nil)
+			// The testsuite's sections 12 and 13 need permessage-deflate:
+			// the server accepts gorilla's offer.
+			d := websocket.Dialer{EnableCompression: true, HandshakeTimeout: 5 * time.Second}
+			c, resp, err := d.Dial(url, nil)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.HasPrefix(ext, "permessage-deflate") {
+				t.Fatalf("%s: compression not negotiated (%q)", fw, ext)
 			}
 			msg := bytes.Repeat([]byte{7}, 1<<20)
 			c.WriteMessage(websocket.BinaryMessage, msg)

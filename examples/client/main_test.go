@@ -161,3 +161,47 @@ func TestClientCommand(t *testing.T) {
 		}
 	})
 }
+
+// The defaults the issue asks for: -url ws://127.0.0.1:9000/ and -timeout
+// 10s, shown by -h; and, when port 9000 is free here, a run without flags
+// reaches a server listening there.
+func TestClientCommandDefaults(t *testing.T) {
+	bin := buildClient(t)
+	out, errOut, code := runClient(t, bin, "-h")
+	help := out + errOut
+	if code != 0 {
+		t.Fatalf("-h: exit %d\n%s", code, help)
+	}
+	for _, want := range []string{`-url string`, `(default "ws://127.0.0.1:9000/")`, `-timeout duration`, `(default 10s)`} {
+		if !strings.Contains(help, want) {
+			t.Errorf("-h output lacks %q:\n%s", want, help)
+		}
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:9000")
+	if err != nil {
+		t.Logf("port 9000 is taken (%v): the run without flags is skipped", err)
+		return
+	}
+	s, err := wscore.NewServer(func() wscore.ServerProtocol { return echo{} }, wscore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.Upgrade(w, r) })}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hs.Serve(ln)
+	}()
+	defer func() {
+		hs.Close()
+		<-done
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	}()
+	out, errOut, code = runClient(t, bin)
+	if code != 0 || !strings.Contains(out, "Text message received: Hello, world!") || !strings.Contains(out, "Server connected: 127.0.0.1:9000") {
+		t.Fatalf("without flags: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
