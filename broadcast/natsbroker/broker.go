@@ -23,8 +23,9 @@ type Options struct {
 	// ReconnectWait is the pause between reconnection attempts (Dial only).
 	// Default 250 ms.
 	ReconnectWait time.Duration
-	// FlushTimeout bounds the round trip that confirms the subscriptions
-	// after a reconnection. Default 5 s.
+	// FlushTimeout bounds a Subscribe's round trip without a deadline of its
+	// own, and each attempt to confirm the subscriptions after a reconnection
+	// (retried until it succeeds or the connection is lost again). Default 5 s.
 	FlushTimeout time.Duration
 }
 
@@ -45,7 +46,30 @@ type Broker struct {
 	subs       map[string]*subscription // topic -> subscription
 	reconnects uint64
 	lastErr    string
+	// flush is the round trip that confirms the subscriptions after a
+	// reconnection (nc.FlushTimeout; tests make it fail).
+	flush func(time.Duration) error
+
+	quit chan struct{} // closed by Close: stops retrying a confirmation
 }
+
+// Pending limits of every subscription: messages the client has received
+// for a topic and the Hub has not taken yet. Beyond them NATS drops (a slow
+// consumer), so a stuck node cannot grow without bound. They are set here
+// rather than left to the client's defaults (nats.go v1.55.0: 500,000
+// messages, 64 MiB), which change between versions: a node 65,536 messages
+// behind on one topic is better off losing messages than catching up.
+const (
+	pendingMsgsLimit  = 65536
+	pendingBytesLimit = 64 << 20
+)
+
+// Bounds of the pause between attempts to confirm the subscriptions after a
+// reconnection.
+const (
+	confirmRetryMin = 50 * time.Millisecond
+	confirmRetryMax = time.Second
+)
 
 // New makes a broker on an existing connection, which the caller keeps
 // owning (Close does not close it). The connection must not use NoEcho (a
@@ -67,7 +91,7 @@ func New(nc *nats.Conn, opts Options) (*Broker, error) {
 	if opts.FlushTimeout <= 0 {
 		opts.FlushTimeout = 5 * time.Second
 	}
-	b := &Broker{nc: nc, opts: opts, subs: map[string]*subscription{}}
+	b := &Broker{nc: nc, opts: opts, subs: map[string]*subscription{}, flush: nc.FlushTimeout, quit: make(chan struct{})}
 	prevReconnect, prevDisconnect := nc.Opts.ReconnectedCB, nc.Opts.DisconnectedErrCB
 	nc.SetReconnectHandler(func(c *nats.Conn) {
 		b.reconnected()
@@ -164,9 +188,11 @@ func (b *Broker) Subscribe(ctx context.Context, topic string) error {
 		b.mu.Unlock()
 		return fmt.Errorf("natsbroker: subscribe %q: %w", topic, err)
 	}
-	// The pending limits stay at the client's defaults (64k messages, 64 MiB
-	// per subscription): beyond them NATS drops, so a stuck node cannot grow
-	// without bound.
+	if err := s.sub.SetPendingLimits(pendingMsgsLimit, pendingBytesLimit); err != nil {
+		s.sub.Unsubscribe()
+		b.mu.Unlock()
+		return fmt.Errorf("natsbroker: subscribe %q: %w", topic, err)
+	}
 	b.subs[topic] = s
 	b.mu.Unlock()
 
@@ -268,6 +294,7 @@ func (b *Broker) Close() error {
 		return nil
 	}
 	b.closed = true
+	close(b.quit)
 	subs := b.subs
 	b.subs = map[string]*subscription{}
 	b.mu.Unlock()
@@ -292,17 +319,39 @@ func (b *Broker) disconnected(err error) {
 
 // reconnected runs on the client's callback goroutine after it reconnected
 // and sent its subscriptions again: a flush makes sure the server has them
-// before the resync notice.
+// before the resync notice. A flush that fails (a timeout on a slow server,
+// say) is tried again while the connection is up, so the notice and the
+// Reconnects count are not lost; if the connection is lost again instead,
+// the next reconnection confirms and notifies.
 func (b *Broker) reconnected() {
-	if err := b.nc.FlushTimeout(b.opts.FlushTimeout); err != nil {
+	wait := confirmRetryMin
+	for {
 		b.mu.Lock()
-		b.lastErr = err.Error()
+		if b.closed || !b.started {
+			b.mu.Unlock()
+			return
+		}
+		flush := b.flush
 		b.mu.Unlock()
-		// The next reconnection tries again.
-		return
+		err := flush(b.opts.FlushTimeout)
+		if err == nil {
+			break
+		}
+		b.mu.Lock()
+		b.lastErr = "confirming the subscriptions after a reconnection: " + err.Error()
+		b.mu.Unlock()
+		if !b.nc.IsConnected() {
+			return
+		}
+		select {
+		case <-b.quit:
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, confirmRetryMax)
 	}
 	b.mu.Lock()
-	if b.closed || !b.started {
+	if b.closed {
 		b.mu.Unlock()
 		return
 	}
