@@ -37,3 +37,8 @@ func TestConformance(t *testing.T) {
 func TestNodes(t *testing.T) {
 	brokertest.RunNodes(t, harness(natstest.Start(t)).NewBroker, brokertest.PublisherOrder)
 }
+
+// A real fault under two Hubs: the server shuts down and restarts on its port.
+func TestHubRecovery(t *testing.T) {
+	brokertest.RunHubRecovery(t, harness(natstest.Start(t)))
+}

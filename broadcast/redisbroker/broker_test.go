@@ -50,6 +50,19 @@ func TestConformanceRestart(t *testing.T) {
 	})
 }
 
+// A real fault under two Hubs: CLIENT KILL TYPE pubsub, then a full restart.
+func TestHubRecovery(t *testing.T) {
+	s := redistest.Start(t)
+	brokertest.RunHubRecovery(t, harness(s, Options{}))
+}
+
+func TestHubRecoveryRestart(t *testing.T) {
+	s := redistest.Start(t)
+	h := harness(s, Options{})
+	h.Fault = func(testing.TB) { s.Restart() }
+	brokertest.RunHubRecovery(t, h)
+}
+
 func TestNodes(t *testing.T) {
 	s := redistest.Start(t)
 	brokertest.RunNodes(t, harness(s, Options{}).NewBroker, brokertest.TotalOrder)
