@@ -53,7 +53,7 @@ func (p *pinger) fire() {
 			p.stopped = true
 			p.mu.Unlock()
 			p.c.setFailure(fmt.Sprintf("auto-ping timeout: no pong within %v", p.timeout))
-			p.c.conn.Close()
+			p.c.closeSocket()
 			return
 		}
 		p.payload = nil // the peer sent something: it is alive

@@ -21,7 +21,7 @@ type Conn struct {
 	server   *Server
 	isClient bool
 
-	req         *ConnectionRequest  // server side
+	req         connRequest         // server side (request_pack.go)
 	resp        *ConnectionResponse // client side
 	subprotocol string
 	extensions  string
@@ -68,10 +68,17 @@ type Conn struct {
 	// Idle hops (idle.go).
 	pinned        bool          // the caller's goroutine serves the connection: no hops
 	hopRequested  atomic.Bool   // the sweeper woke the reader to move it
-	parked        atomic.Bool   // a fresh goroutine is waiting for input
+	parked        atomic.Bool   // no working goroutine: a fresh one waits for input, or the poller does
+	polled        atomic.Bool   // parked in the poller (park_linux.go); whoever clears it wakes the connection
+	pollSlot      uint32        // 1 + the connection's slot in the poller, 0 when none (under the poller's lock)
+	pollGen       uint64        // the poller generation it is registered with
+	parkedAt      int64         // when it last parked (UnixNano; reader goroutines only)
+	eagerPark     bool          // woken after a long park: park again as soon as input runs dry
+	parkIfIdle    bool          // the read in progress parks instead of waiting (fillOrHop)
 	closeDeadline atomic.Int64  // the read deadline of the closing handshake (UnixNano), 0 when none
 	sweptReads    uint64        // reads seen by the last sweep (under the server's mu)
-	done          chan struct{} // closed when OnClose has returned
+	done          chan struct{} // closed when OnClose has returned; made on demand (under mu)
+	ended         bool          // OnClose has returned (under mu)
 
 	stats   connStats
 	reads   atomic.Uint64 // reads from the socket, so the pinger sees traffic
@@ -92,7 +99,6 @@ func newConn(nc net.Conn, cfg *config, h messageHandler, isClient bool) *Conn {
 		handler:  h,
 		isClient: isClient,
 		rpool:    poolFor(cfg.readBufSize),
-		done:     make(chan struct{}),
 	}
 	if sc, ok := nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
@@ -100,6 +106,7 @@ func newConn(nc net.Conn, cfg *config, h messageHandler, isClient bool) *Conn {
 		}
 	}
 	c.w.init(nc, cfg)
+	c.w.closeConn = c.closeSocket
 	if cfg.logOctets {
 		c.w.octets = c.logOctetsDir
 	}
@@ -224,7 +231,18 @@ func (c *Conn) sendClose(code int, reason string) error {
 		c.closeDeadline.Store(d.UnixNano())
 		c.conn.SetReadDeadline(d)
 	}
+	// A parked connection needs a reader again: to read the peer's answer,
+	// and to give up when the close timeout passes.
+	c.unpark()
 	return nil
+}
+
+// closeSocket closes the TCP connection. A parked connection has no reader to
+// notice: it gets one, which finds the socket closed and ends the connection.
+func (c *Conn) closeSocket() error {
+	err := c.conn.Close()
+	c.unpark()
+	return err
 }
 
 // LocalClose returns the close frame this side sent: its code (CloseNoStatus
@@ -253,7 +271,7 @@ func (c *Conn) Ping(payload []byte) error {
 // then reports wasClean false with CloseAbnormal.
 func (c *Conn) Close() error {
 	c.setFailure("connection closed by the application")
-	err := c.conn.Close()
+	err := c.closeSocket()
 	if err != nil && c.finished.Load() {
 		return nil
 	}
@@ -262,13 +280,24 @@ func (c *Conn) Close() error {
 
 // Done returns a channel closed once the connection has ended and OnClose has
 // returned.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+func (c *Conn) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		// Made on the first call: most connections are never asked.
+		c.done = make(chan struct{})
+		if c.ended {
+			close(c.done)
+		}
+	}
+	return c.done
+}
 
 // Peer is the remote address, host:port (from X-Forwarded-For on a server that
 // trusts it).
 func (c *Conn) Peer() string {
-	if c.req != nil {
-		return c.req.Peer
+	if p, ok := c.req.peer(); ok {
+		return p
 	}
 	return c.conn.RemoteAddr().String()
 }
@@ -287,7 +316,10 @@ func (c *Conn) Extensions() string { return c.extensions }
 func (c *Conn) Version() int { return c.version }
 
 // Request is the client's opening handshake (server side; nil on a client).
-func (c *Conn) Request() *ConnectionRequest { return c.req }
+// After OnOpen the engine keeps the request in a compact form and rebuilds it
+// on the first call (the same value afterwards); what OnConnect saw is not
+// modified.
+func (c *Conn) Request() *ConnectionRequest { return c.req.get() }
 
 // Response is the server's answer to the opening handshake (client side; nil
 // on a server).
@@ -295,10 +327,11 @@ func (c *Conn) Response() *ConnectionResponse { return c.resp }
 
 // RequestHeader returns the request's headers (server side; nil on a client).
 func (c *Conn) RequestHeader() http.Header {
-	if c.req == nil {
+	r := c.req.get()
+	if r == nil {
 		return nil
 	}
-	return c.req.Header
+	return r.Header
 }
 
 // IsClient tells whether this is the client side of the connection.

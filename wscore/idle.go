@@ -7,27 +7,32 @@ import (
 	"time"
 )
 
-// Idle connections and their goroutine's stack.
+// Idle connections and their goroutine.
 //
-// Every connection has one reader goroutine. While it handles messages its
+// Every connection has one reader goroutine while it handles messages. Its
 // stack grows (callbacks, writes, logging), and the runtime never shrinks a
 // stack that is in use beyond a small fraction, so a connection that went idle
-// would keep a 4-8 KiB stack forever. The engine therefore moves long-idle
-// connections to a fresh goroutine that only waits: a sweeper (a timer per
-// server, no goroutine) notices connections with no input for idleHopAfter,
-// wakes their reader with a past read deadline, and the reader, at a frame
-// boundary with nothing buffered, hands the wait over to a new goroutine with
-// a minimal stack and exits. Busy connections are never touched. The same hop
-// happens once right after OnOpen, so a connection that never sends anything
-// never holds more than a minimal stack either.
+// would keep a 4-8 KiB stack for as long as it stays silent, which for most
+// WebSocket connections is most of their life. The engine therefore moves
+// idle connections off their goroutine: a sweeper (a timer per server, no
+// goroutine) notices connections with no input for idleHopAfter and wakes
+// their reader with a past read deadline; the reader, at a frame boundary
+// with nothing buffered, parks the connection and exits. On Linux a parked
+// connection waits in an epoll set with no goroutine at all
+// (park_linux.go); elsewhere it waits in a fresh goroutine with a minimal
+// stack (idleWait). Busy connections are never touched. The same happens
+// right after OnOpen, so a connection that never sends anything never holds
+// a working goroutine either.
 //
-// Only plain sockets (with a RawConn) hop, and only connections whose
+// Only plain sockets (with a RawConn) park, and only connections whose
 // goroutine the engine owns: ServeConn blocks its caller for the connection's
 // life, so there nothing would be saved.
 
-// idleHopAfter is how long a connection must be silent before its reader moves
-// to a fresh goroutine (between one and two sweeps).
-const idleHopAfter = time.Second
+// idleHopAfter is how long a connection must be silent before it parks
+// (between one and two sweeps). Short enough that an idle server's memory
+// follows its idle connections within a second; a connection that parks
+// costs a few microseconds to wake.
+const idleHopAfter = 250 * time.Millisecond
 
 // errHop ends the read loop so that a fresh goroutine continues it.
 var errHop = errors.New("reader moves to a fresh goroutine")
@@ -73,7 +78,7 @@ func (c *Conn) hopInterrupted(err error) bool {
 func (c *Conn) serveLoop() {
 	err := c.readLoop()
 	if err == errHop {
-		go c.idleWait()
+		c.park()
 		return
 	}
 	c.finish(err)

@@ -31,13 +31,14 @@ func (c *Conn) run() {
 		c.finish(c.drain())
 		return
 	}
+	c.req.pack() // kept for the connection's life: compactly (request_pack.go)
 	if c.canHop() && c.rend == c.rpos {
 		// Wait for the first message with a minimal stack and no buffer.
 		if c.rbuf != nil {
 			c.rpool.put(c.rbuf)
 			c.rbuf, c.rpos, c.rend = nil, 0, 0
 		}
-		go c.idleWait()
+		c.park()
 		return
 	}
 	c.serveLoop()
@@ -91,7 +92,12 @@ func (c *Conn) finish(err error) {
 	if c.server != nil {
 		c.server.unregister(c)
 	}
-	close(c.done)
+	c.mu.Lock()
+	c.ended = true
+	if c.done != nil {
+		close(c.done)
+	}
+	c.mu.Unlock()
 }
 
 func validUTF8Prefix(s string) bool {

@@ -433,7 +433,15 @@ func (c *Conn) fill() error {
 // fillOrHop is fill at a frame boundary with nothing buffered, where the
 // reader may move to a fresh goroutine when the sweeper asks (errHop).
 func (c *Conn) fillOrHop() error {
+	// A connection woken from a long park usually has one burst to handle:
+	// once it is handled, park again at once instead of waiting with a
+	// goroutine for the sweeper.
+	c.parkIfIdle = c.eagerPark && c.canHop()
 	err := c.fillOnce()
+	c.parkIfIdle = false
+	if err == errWouldWait {
+		return errHop
+	}
 	if err != nil && c.hopInterrupted(err) {
 		if c.canHop() {
 			return errHop
@@ -478,6 +486,7 @@ func (c *Conn) fillOnce() error {
 // fillRaw reads from the socket through its RawConn.
 func (c *Conn) fillRaw() (n int, err error) {
 	var rerr error
+	wouldWait := false
 	err = c.raw.Read(func(fd uintptr) bool {
 		if c.rbuf == nil {
 			c.rbuf = c.rpool.get()
@@ -494,6 +503,10 @@ func (c *Conn) fillRaw() (n int, err error) {
 				c.rpool.put(c.rbuf)
 				c.rbuf = nil
 				c.bufReleased.Store(true)
+				if c.parkIfIdle {
+					wouldWait = true
+					return true
+				}
 			}
 			return false
 		}
@@ -503,6 +516,8 @@ func (c *Conn) fillRaw() (n int, err error) {
 		return 0, err
 	}
 	switch {
+	case wouldWait:
+		return 0, errWouldWait
 	case rerr != nil:
 		return 0, &netError{op: "read", err: rerr}
 	case n == 0:
@@ -510,6 +525,10 @@ func (c *Conn) fillRaw() (n int, err error) {
 	}
 	return n, nil
 }
+
+// errWouldWait is fillRaw's answer when nothing is there to read and the
+// reader asked to park rather than wait (parkIfIdle).
+var errWouldWait = errors.New("no input: park")
 
 // netError wraps a system call error from a raw read.
 type netError struct {

@@ -389,7 +389,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		for _, c := range s.Conns() {
 			c.setFailure("server shut down")
-			c.conn.Close()
+			c.closeSocket()
 		}
 		return ctx.Err()
 	}

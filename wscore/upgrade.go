@@ -76,7 +76,7 @@ func (h *Handshake) serve(conn net.Conn, br *bufio.Reader, pinned bool) {
 	s := h.s
 	c := newConn(conn, &s.cfg, h.proto, false)
 	c.server = s
-	c.req = h.req
+	c.req.set(h.req)
 	c.subprotocol = h.sub
 	c.version = h.req.Version
 	c.pinned = pinned

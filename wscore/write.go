@@ -41,7 +41,8 @@ type writer struct {
 
 	deadline time.Time // the write deadline last set on conn
 
-	octets func(dir string, b []byte) // LogOctets: logs what goes on the socket; nil when off
+	octets    func(dir string, b []byte) // LogOctets: logs what goes on the socket; nil when off
+	closeConn func() error               // closes the socket after a failed write (Conn.closeSocket)
 
 	bufs  net.Buffers // the pieces of a vectored write, reused
 	wbufs net.Buffers // what WriteTo consumes (a field, so it does not escape)
@@ -51,6 +52,7 @@ type writer struct {
 func (w *writer) init(conn net.Conn, cfg *config) {
 	w.cond.L = &w.mu
 	w.conn = conn
+	w.closeConn = conn.Close
 	w.pool = poolFor(cfg.writeBufSize)
 	w.timeout = cfg.writeTimeout
 	w.mask = cfg.maskOutgoing
@@ -245,7 +247,7 @@ func (w *writer) flushWith(write func(pending *[]byte) error) error {
 	w.cond.Broadcast()
 	w.mu.Unlock()
 	if err != nil {
-		w.conn.Close() // a frame may be cut: the connection is unusable
+		w.closeConn() // a frame may be cut: the connection is unusable
 	}
 	return err
 }
@@ -264,32 +266,34 @@ func (w *writer) write(pending *[]byte, hdr, payload []byte) error {
 			}
 		}
 	}
-	var err error
-	w.bufs = w.bufs[:0]
-	if pending != nil && len(*pending) > 0 {
-		w.bufs = append(w.bufs, *pending)
-	}
-	if len(hdr) > 0 {
-		w.bufs = append(w.bufs, hdr)
-	}
-	if len(payload) > 0 {
-		w.bufs = append(w.bufs, payload)
+	// The non-empty pieces, in order. A single piece is written as it is:
+	// net.Buffers (a vectored write, and a slice the writer keeps) only for
+	// several, so a connection that only sends small frames never makes one.
+	pieces := [3][]byte{pendingBytes(pending), hdr, payload}
+	n := 0
+	for _, b := range pieces {
+		if len(b) > 0 {
+			pieces[n] = b
+			n++
+		}
 	}
 	if w.octets != nil {
-		for _, b := range w.bufs {
+		for _, b := range pieces[:n] {
 			w.octets("send", b)
 		}
 	}
-	switch len(w.bufs) {
+	var err error
+	switch n {
 	case 0:
 	case 1:
-		_, err = w.conn.Write(w.bufs[0])
+		_, err = w.conn.Write(pieces[0])
 	default:
+		w.bufs = append(w.bufs[:0], pieces[:n]...)
 		w.wbufs = w.bufs // WriteTo consumes its receiver
 		_, err = w.wbufs.WriteTo(w.conn)
 		w.wbufs = nil
+		clear(w.bufs[:cap(w.bufs)])
 	}
-	clear(w.bufs[:cap(w.bufs)])
 	if err == nil {
 		return nil
 	}
@@ -313,6 +317,13 @@ func (w *writer) setHold(hold bool) {
 		return
 	}
 	w.flushLocked(nil, nil) // an error ends the connection; the reader sees it
+}
+
+func pendingBytes(p *[]byte) []byte {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 // beginStream waits until no other fragmented message is being written and
