@@ -147,32 +147,32 @@ func run(ctx context.Context, addr, brokerURL string, ready func(url, node strin
 }
 
 // nodeFields is what the status page shows about this node's broadcasting.
+// The page is public: it names the broker's kind and state, never its
+// address or its error text (which carry host names, ports and sometimes
+// more), as the status page shows no peer addresses.
 func nodeFields(hub *broadcast.Hub) []status.Field {
 	bs := hub.Broker().State()
 	st := hub.Stats()
-	connected := "no"
-	if bs.Connected {
-		connected = "yes"
-	}
-	addr := bs.Addr
-	if addr == "" {
-		addr = "in this process"
-	}
-	fields := []status.Field{
+	return []status.Field{
 		{Key: "node", Label: "Node", Value: hub.NodeID()},
 		{Key: "topic", Label: "Topic", Value: topic},
 		{Key: "topic_members", Label: "Members here", Value: strconv.Itoa(hub.Members(topic))},
 		{Key: "broker", Label: "Broker", Value: bs.Kind},
-		{Key: "broker_addr", Label: "Broker address", Value: addr},
-		{Key: "broker_connected", Label: "Connected", Value: connected},
-		{Key: "broker_reconnects", Label: "Reconnects", Value: strconv.FormatUint(bs.Reconnects, 10)},
+		{Key: "broker_state", Label: "Broker state", Value: brokerState(bs)},
+		{Key: "broker_resyncs", Label: "Resyncs after reconnecting", Value: strconv.FormatUint(st.Resyncs, 10)},
 		{Key: "published", Label: "Published here", Value: strconv.FormatUint(st.Published, 10)},
 		{Key: "received", Label: "Received from the broker", Value: strconv.FormatUint(st.Received, 10)},
 		{Key: "dropped", Label: "Dropped (slow clients)", Value: strconv.FormatUint(st.Dropped, 10)},
 		{Key: "lag", Label: "Delivery lag (last / max)", Value: st.LastLag.Round(time.Microsecond).String() + " / " + st.MaxLag.Round(time.Microsecond).String()},
 	}
-	if bs.LastError != "" {
-		fields = append(fields, status.Field{Key: "broker_last_error", Label: "Last broker error", Value: bs.LastError})
+}
+
+// brokerState is the broker's state in a word: "connected", or
+// "reconnecting" while its connection to the backplane is down (the Redis
+// and NATS brokers reconnect by themselves).
+func brokerState(bs broadcast.BrokerState) string {
+	if bs.Connected {
+		return "connected"
 	}
-	return fields
+	return "reconnecting"
 }

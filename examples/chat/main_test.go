@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/wsplug/wsplug/broadcast"
 	"github.com/wsplug/wsplug/broadcast/natsbroker/natstest"
 	"github.com/wsplug/wsplug/broadcast/redisbroker/redistest"
 )
@@ -57,7 +60,10 @@ func dial(t *testing.T, page string) *websocket.Conn {
 }
 
 // joined waits until the node's status page counts n members of the chat,
-// so a message sent now reaches them.
+// so a message sent now, on any node, reaches them: the Hub counts a
+// connection only once its Join returned, that is once the node's
+// subscription is confirmed by the broker (a member counted earlier could
+// miss a message published on another node).
 func joined(t *testing.T, page string, n int) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -78,18 +84,51 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func statusJSON(t *testing.T, page string) map[string]any {
 	t.Helper()
+	var st map[string]any
+	if err := json.Unmarshal([]byte(statusBody(t, page, "application/json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// statusBody is the status page of /ws as accept asks (JSON or HTML).
+func statusBody(t *testing.T, page, accept string) string {
+	t.Helper()
 	req, _ := http.NewRequest("GET", page+"ws", nil)
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var st map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		t.Fatal(err)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status page: %d, %v", resp.StatusCode, err)
 	}
-	return st
+	return string(body)
+}
+
+// publicFields are the only broadcast fields the status page may show.
+var publicFields = []string{"node", "topic", "topic_members", "broker", "broker_state", "broker_resyncs", "published", "received", "dropped", "lag"}
+
+// checkDiscreet fails when the node's status page (JSON or HTML) shows more
+// than publicFields, or any of the secrets (the broker's address, say).
+func checkDiscreet(t *testing.T, page string, secrets ...string) map[string]any {
+	t.Helper()
+	extra, _ := statusJSON(t, page)["extra"].(map[string]any)
+	keys := slices.Sorted(maps.Keys(extra))
+	if want := slices.Sorted(slices.Values(publicFields)); !slices.Equal(keys, want) {
+		t.Errorf("status fields %q, want exactly %q", keys, want)
+	}
+	for _, accept := range []string{"application/json", "text/html"} {
+		body := statusBody(t, page, accept)
+		for _, s := range secrets {
+			if strings.Contains(body, s) {
+				t.Errorf("the %s status page shows %q", accept, s)
+			}
+		}
+	}
+	return extra
 }
 
 func read(t *testing.T, c *websocket.Conn) string {
@@ -149,9 +188,8 @@ func TestMemoryNode(t *testing.T) {
 		r.Body.Close()
 	}
 	chatAcross(t, []string{page, page})
-	st := statusJSON(t, page)
-	extra, _ := st["extra"].(map[string]any)
-	if extra["topic"] != "chat" || extra["broker"] != "memory" || extra["broker_connected"] != "yes" {
+	extra := checkDiscreet(t, page)
+	if extra["topic"] != "chat" || extra["broker"] != "memory" || extra["broker_state"] != "connected" || extra["broker_resyncs"] != "0" {
 		t.Errorf("status extra: %v", extra)
 	}
 }
@@ -160,9 +198,27 @@ func TestRedisNodes(t *testing.T) {
 	s := redistest.Start(t)
 	pages := []string{startNode(t, s.URL()), startNode(t, s.URL())}
 	chatAcross(t, pages)
-	extra, _ := statusJSON(t, pages[0])["extra"].(map[string]any)
-	if extra["broker"] != "redis" || extra["broker_addr"] != s.Addr {
+	extra := checkDiscreet(t, pages[0], s.Addr)
+	if extra["broker"] != "redis" || extra["broker_state"] != "connected" || extra["broker_resyncs"] != "0" {
 		t.Errorf("status extra: %v", extra)
+	}
+
+	// After a fault the page counts the resync, and still shows neither the
+	// address nor the error (which names both ends of the lost connection).
+	s.KillPubSub(t)
+	for _, p := range pages {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			extra, _ = statusJSON(t, p)["extra"].(map[string]any)
+			if extra["broker_resyncs"] == "1" && extra["broker_state"] == "connected" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("status after the fault: %v", extra)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		checkDiscreet(t, p, s.Addr)
 	}
 }
 
@@ -170,8 +226,8 @@ func TestNATSNodes(t *testing.T) {
 	s := natstest.Start(t)
 	pages := []string{startNode(t, s.URL()), startNode(t, s.URL()), startNode(t, s.URL())}
 	chatAcross(t, pages)
-	extra, _ := statusJSON(t, pages[2])["extra"].(map[string]any)
-	if extra["broker"] != "nats" || extra["broker_connected"] != "yes" {
+	extra := checkDiscreet(t, pages[2], strings.TrimPrefix(s.URL(), "nats://"))
+	if extra["broker"] != "nats" || extra["broker_state"] != "connected" {
 		t.Errorf("status extra: %v", extra)
 	}
 }
@@ -180,5 +236,16 @@ func TestUnknownBroker(t *testing.T) {
 	err := run(context.Background(), "127.0.0.1:0", "kafka://x", func(string, string) {})
 	if err == nil || !strings.Contains(err.Error(), "unknown broker") {
 		t.Errorf("run with a kafka broker: %v", err)
+	}
+}
+
+func TestBrokerState(t *testing.T) {
+	for bs, want := range map[broadcast.BrokerState]string{
+		{Kind: "redis", Connected: true}:                         "connected",
+		{Kind: "redis", Addr: "10.0.0.1:6379", LastError: "EOF"}: "reconnecting",
+	} {
+		if got := brokerState(bs); got != want {
+			t.Errorf("brokerState(%+v) = %q, want %q", bs, got, want)
+		}
 	}
 }
