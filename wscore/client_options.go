@@ -188,7 +188,7 @@ func (o *ClientOptions) Validate() error {
 	}
 	var errs []error
 	bad := func(field, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("wscore: ClientOptions.%s: %s", field, fmt.Sprintf(format, args...)))
+		errs = append(errs, &OptionError{Struct: "ClientOptions", Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
 	if o.Version != 0 && o.Version != 13 && o.Version != 8 {
 		bad("Version", "%d is not supported (allowed: 13, 8; 0 for the default, 13)", o.Version)

@@ -74,7 +74,7 @@ func DialAndServe(ctx context.Context, url string, factory ClientProtocolFactory
 // track, the protocol is wrapped to record how the connection ends.
 func dial(ctx context.Context, rawURL string, factory ClientProtocolFactory, opts *ClientOptions, track bool) (*Conn, *clientHandler, error) {
 	if factory == nil {
-		return nil, nil, errors.New("wscore: Dial: nil protocol factory")
+		return nil, nil, fmt.Errorf("wscore: Dial: %w", ErrNoFactory)
 	}
 	o := opts.clone()
 	if err := o.Validate(); err != nil {

@@ -53,17 +53,23 @@ var (
 	ErrNoFactory = errors.New("no protocol factory")
 )
 
-// OptionError is one option value out of range, as Options.Validate reports
-// it: Field names the Options field, Reason says what is wrong and what is
-// allowed. Validate joins one per bad field (errors.Join); errors.As finds
-// the first, and the joined error's Unwrap() []error lists them all.
+// OptionError is one option value out of range, as Options.Validate and
+// ClientOptions.Validate report it: Field names the field, Reason says what
+// is wrong and what is allowed, Struct is "ClientOptions" for a client option
+// ("" for Options). Validate joins one per bad field (errors.Join); errors.As
+// finds the first, and the joined error's Unwrap() []error lists them all.
 type OptionError struct {
+	Struct string
 	Field  string
 	Reason string
 }
 
 func (e *OptionError) Error() string {
-	return "wscore: Options." + e.Field + ": " + e.Reason
+	st := e.Struct
+	if st == "" {
+		st = "Options"
+	}
+	return "wscore: " + st + "." + e.Field + ": " + e.Reason
 }
 
 // protocolError is a violation by the peer: the connection is failed with code.

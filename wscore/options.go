@@ -129,7 +129,10 @@ type Options struct {
 	AutoPingInterval time.Duration
 
 	// AutoPingTimeout drops the connection when the matching pong does not arrive
-	// within this time. Default: AutoPingInterval.
+	// within this time. Default: AutoPingInterval. As Autobahn's
+	// autoPingRestartOnAnyTraffic (on by default there), any frame received
+	// meanwhile also proves the peer alive: the next ping is then scheduled
+	// instead of dropping.
 	AutoPingTimeout time.Duration
 
 	// AutoPingSize is the number of random bytes in an automatic ping, 4 to 125.

@@ -151,3 +151,20 @@ func TestParseExtensions(t *testing.T) {
 		}
 	}
 }
+
+// ClientOptions report bad values as *OptionError too, and Dial without a
+// factory wraps ErrNoFactory.
+func TestClientOptionError(t *testing.T) {
+	t.Parallel()
+	err := (&ClientOptions{Version: 7}).Validate()
+	var oe *OptionError
+	if !errors.As(err, &oe) || oe.Struct != "ClientOptions" || oe.Field != "Version" {
+		t.Fatalf("errors.As: %#v from %v", oe, err)
+	}
+	if !strings.HasPrefix(err.Error(), "wscore: ClientOptions.Version: 7 ") {
+		t.Errorf("Error() = %q", err)
+	}
+	if _, err := Dial(t.Context(), "ws://127.0.0.1:1/", nil, nil); !errors.Is(err, ErrNoFactory) {
+		t.Errorf("Dial with a nil factory: %v, want ErrNoFactory", err)
+	}
+}

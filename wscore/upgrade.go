@@ -13,6 +13,11 @@ import (
 // goroutine of its own, so the HTTP handler returns and net/http frees its
 // request state. A refused request is answered with its status and reason and
 // the *HTTPError is returned.
+//
+// net/http reads the whole request head before Upgrade runs, so
+// OpenHandshakeTimeout cannot cut a client that sends its head slowly: give
+// the http.Server a ReadHeaderTimeout (wshttp.NewHTTPServer sets it to
+// OpenHandshakeTimeout).
 func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request) error {
 	h, err := s.Prepare(RequestFromHTTP(r))
 	if err != nil {
