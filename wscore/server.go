@@ -321,30 +321,7 @@ type Stats struct {
 }
 
 // Stats returns a snapshot of the server's counters.
-func (s *Server) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := Stats{
-		Open:        len(s.conns),
-		Accepted:    s.accepted,
-		Refused:     make(map[string]uint64, len(s.refused)),
-		MessagesIn:  s.closed.messagesIn,
-		MessagesOut: s.closed.messagesOut,
-		BytesIn:     s.closed.bytesIn,
-		BytesOut:    s.closed.bytesOut,
-		Uptime:      time.Since(s.started),
-	}
-	for k, v := range s.refused {
-		st.Refused[k] = v
-	}
-	for c := range s.conns {
-		st.MessagesIn += c.stats.messagesIn.Load()
-		st.MessagesOut += c.stats.messagesOut.Load()
-		st.BytesIn += c.stats.bytesIn.Load()
-		st.BytesOut += c.stats.bytesOut.Load()
-	}
-	return st
-}
+func (s *Server) Stats() Stats { return s.StatsWithWire().Stats }
 
 // Conns returns the open connections.
 func (s *Server) Conns() []*Conn {
