@@ -1,9 +1,7 @@
 package wsecho_test
 
 import (
-	"net"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,61 +16,52 @@ import (
 var setup = adaptertest.Setup{
 	Name: "echo",
 	Start: func(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (string, map[string]*wscore.Server) {
-		e := echo.New()
-		e.HideBanner, e.HidePort = true, true
-		engines := map[string]*wscore.Server{}
-		for _, route := range routes {
-			var keys []string
-			for k := range route.Values {
-				keys = append(keys, k)
-			}
-			rt, err := wsecho.NewRoute(wsecho.Config{Factory: factory, Options: route.Options, ContextKeys: keys})
-			if err != nil {
-				t.Fatal(err)
-			}
-			engines[route.Path] = rt.Server()
-			var mws []echo.MiddlewareFunc
-			if len(route.Values) > 0 {
-				vals := route.Values
-				mws = append(mws, func(next echo.HandlerFunc) echo.HandlerFunc {
-					return func(c echo.Context) error {
-						for k, v := range vals {
-							c.Set(k, v)
-						}
-						return next(c)
-					}
-				})
-			}
-			if route.Middleware {
-				mws = append(mws, rt.Middleware())
-				e.GET(route.Path, func(c echo.Context) error {
-					return c.String(http.StatusOK, adaptertest.NextBody(c.Request().URL.Path))
-				}, mws...)
-			} else {
-				e.GET(route.Path, rt.Handler(), mws...)
-			}
-		}
+		e, engines := mount(t, factory, routes)
 		return serve(t, e), engines
 	},
 }
 
-func serve(t testing.TB, h http.Handler) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// mount puts routes on a fresh echo instance.
+func mount(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (*echo.Echo, map[string]*wscore.Server) {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	engines := map[string]*wscore.Server{}
+	for _, route := range routes {
+		var keys []string
+		for k := range route.Values {
+			keys = append(keys, k)
+		}
+		rt, err := wsecho.NewRoute(wsecho.Config{Factory: factory, Options: route.Options, ContextKeys: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		engines[route.Path] = rt.Server()
+		var mws []echo.MiddlewareFunc
+		if len(route.Values) > 0 {
+			vals := route.Values
+			mws = append(mws, func(next echo.HandlerFunc) echo.HandlerFunc {
+				return func(c echo.Context) error {
+					for k, v := range vals {
+						c.Set(k, v)
+					}
+					return next(c)
+				}
+			})
+		}
+		if route.Middleware {
+			mws = append(mws, rt.Middleware())
+			e.GET(route.Path, func(c echo.Context) error {
+				return c.String(http.StatusOK, adaptertest.NextBody(c.Request().URL.Path))
+			}, mws...)
+		} else {
+			e.GET(route.Path, rt.Handler(), mws...)
+		}
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		hs.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		hs.Close()
-		wg.Wait()
-	})
-	return "http://" + ln.Addr().String()
+	return e, engines
+}
+
+func serve(t testing.TB, h http.Handler) string {
+	return adaptertest.ServeHTTP(t, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, nil)
 }
 
 func TestAdapter(t *testing.T) { adaptertest.Run(t, setup) }

@@ -1,9 +1,7 @@
 package wsgin_test
 
 import (
-	"net"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,53 +18,44 @@ func init() { gin.SetMode(gin.TestMode) }
 var setup = adaptertest.Setup{
 	Name: "gin",
 	Start: func(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (string, map[string]*wscore.Server) {
-		r := gin.New()
-		engines := map[string]*wscore.Server{}
-		for _, route := range routes {
-			rt, err := wsgin.NewRoute(wsgin.Config{Factory: factory, Options: route.Options})
-			if err != nil {
-				t.Fatal(err)
-			}
-			engines[route.Path] = rt.Server()
-			var chain []gin.HandlerFunc
-			if len(route.Values) > 0 {
-				vals := route.Values
-				chain = append(chain, func(c *gin.Context) {
-					for k, v := range vals {
-						c.Set(k, v)
-					}
-				})
-			}
-			if route.Middleware {
-				chain = append(chain, rt.Middleware(), func(c *gin.Context) {
-					c.String(http.StatusOK, adaptertest.NextBody(c.Request.URL.Path))
-				})
-			} else {
-				chain = append(chain, rt.Handler())
-			}
-			r.GET(route.Path, chain...)
-		}
+		r, engines := mount(t, factory, routes)
 		return serve(t, r), engines
 	},
 }
 
-func serve(t testing.TB, h http.Handler) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// mount puts routes on a fresh gin engine.
+func mount(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (*gin.Engine, map[string]*wscore.Server) {
+	r := gin.New()
+	engines := map[string]*wscore.Server{}
+	for _, route := range routes {
+		rt, err := wsgin.NewRoute(wsgin.Config{Factory: factory, Options: route.Options})
+		if err != nil {
+			t.Fatal(err)
+		}
+		engines[route.Path] = rt.Server()
+		var chain []gin.HandlerFunc
+		if len(route.Values) > 0 {
+			vals := route.Values
+			chain = append(chain, func(c *gin.Context) {
+				for k, v := range vals {
+					c.Set(k, v)
+				}
+			})
+		}
+		if route.Middleware {
+			chain = append(chain, rt.Middleware(), func(c *gin.Context) {
+				c.String(http.StatusOK, adaptertest.NextBody(c.Request.URL.Path))
+			})
+		} else {
+			chain = append(chain, rt.Handler())
+		}
+		r.GET(route.Path, chain...)
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		hs.Serve(ln)
-	}()
-	t.Cleanup(func() {
-		hs.Close()
-		wg.Wait()
-	})
-	return "http://" + ln.Addr().String()
+	return r, engines
+}
+
+func serve(t testing.TB, h http.Handler) string {
+	return adaptertest.ServeHTTP(t, &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, nil)
 }
 
 func TestAdapter(t *testing.T) { adaptertest.Run(t, setup) }

@@ -1,7 +1,6 @@
 package wshttp_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/wsplug/wsplug/internal/adaptertest"
@@ -16,16 +15,7 @@ var hostileSetup = adaptertest.Setup{
 	Name:     "nethttp",
 	NoValues: true,
 	Start: func(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (string, map[string]*wscore.Server) {
-		mux := http.NewServeMux()
-		engines := map[string]*wscore.Server{}
-		for _, r := range routes {
-			rt, err := wshttp.Handler(factory, r.Options)
-			if err != nil {
-				t.Fatal(err)
-			}
-			engines[r.Path] = rt.Server()
-			mux.Handle(adaptertest.Pattern(r.Path, "{%s}"), rt)
-		}
+		mux, engines := mount(t, factory, routes)
 		return serve(t, wshttp.NewHTTPServer(mux, routes[0].Options), nil), engines
 	},
 }
