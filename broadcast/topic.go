@@ -2,6 +2,7 @@ package broadcast
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -242,7 +243,7 @@ func (h *Hub) expire(t *topic, gen uint64) {
 		t.op = nil
 		close(op)
 		t.subscribed = false
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrClosed) { // a closed broker holds no subscription
 			h.opts.Logger.Warn("broadcast: unsubscribing failed", "topic", t.name, "error", err)
 		}
 	}
