@@ -1,9 +1,6 @@
 package wscore
 
-import (
-	"sync/atomic"
-	"time"
-)
+import "sync/atomic"
 
 // deflateSavings count what compression saved: application bytes minus the
 // bytes of compressed payloads on the wire, for received (in) and sent (out)
@@ -34,50 +31,4 @@ func (s *Server) CompressionEnabled() bool { return s.opts.PerMessageCompression
 func (s *Server) WireBytes() (in, out uint64) {
 	ws := s.StatsWithWire()
 	return ws.WireIn, ws.WireOut
-}
-
-// WireStats are a server's Stats with its WireBytes, taken together.
-type WireStats struct {
-	Stats
-	// WireIn and WireOut are the payload bytes received and sent on the
-	// wire, after compression (see WireBytes).
-	WireIn, WireOut uint64
-}
-
-// StatsWithWire returns Stats and WireBytes from one pass over the open
-// connections, under the server's lock once: what a status page shows, at
-// the cost of one snapshot instead of two (or three) walks, and with counters
-// taken at the same moment, so their ratio is consistent.
-func (s *Server) StatsWithWire() WireStats {
-	savedIn, savedOut := s.deflated.in.Load(), s.deflated.out.Load()
-	s.mu.Lock()
-	st := Stats{
-		Open:        len(s.conns),
-		Accepted:    s.accepted,
-		Refused:     make(map[string]uint64, len(s.refused)),
-		MessagesIn:  s.closed.messagesIn,
-		MessagesOut: s.closed.messagesOut,
-		BytesIn:     s.closed.bytesIn,
-		BytesOut:    s.closed.bytesOut,
-		Uptime:      time.Since(s.started),
-	}
-	for k, v := range s.refused {
-		st.Refused[k] = v
-	}
-	for c := range s.conns {
-		st.MessagesIn += c.stats.messagesIn.Load()
-		st.MessagesOut += c.stats.messagesOut.Load()
-		st.BytesIn += c.stats.bytesIn.Load()
-		st.BytesOut += c.stats.bytesOut.Load()
-		if d := c.deflate; d != nil {
-			savedIn += d.saved.in.Load()
-			savedOut += d.saved.out.Load()
-		}
-	}
-	s.mu.Unlock()
-	return WireStats{
-		Stats:   st,
-		WireIn:  uint64(max(int64(st.BytesIn)-savedIn, 0)),
-		WireOut: uint64(max(int64(st.BytesOut)-savedOut, 0)),
-	}
 }

@@ -16,6 +16,7 @@ import (
 type Conn struct {
 	conn     net.Conn
 	raw      syscall.RawConn // set for plain sockets: reads without holding a buffer while idle
+	rr       rawRead         // the reader's state of a raw read (read.go)
 	cfg      *config
 	handler  messageHandler
 	server   *Server
@@ -74,7 +75,6 @@ type Conn struct {
 	pollGen       uint64        // the poller generation it is registered with
 	parkedAt      int64         // when it last parked (UnixNano; reader goroutines only)
 	eagerPark     bool          // woken after a long park: park again as soon as input runs dry
-	parkIfIdle    bool          // the read in progress parks instead of waiting (fillOrHop)
 	closeDeadline atomic.Int64  // the read deadline of the closing handshake (UnixNano), 0 when none
 	sweptReads    uint64        // reads seen by the last sweep (under the server's mu)
 	done          chan struct{} // closed when OnClose has returned; made on demand (under mu)
@@ -103,13 +103,10 @@ func newConn(nc net.Conn, cfg *config, h messageHandler, isClient bool) *Conn {
 	if sc, ok := nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			c.raw = raw
+			c.rr.fn = c.readFD
 		}
 	}
-	c.w.init(nc, cfg)
-	c.w.closeConn = c.closeSocket
-	if cfg.logOctets {
-		c.w.octets = c.logOctetsDir
-	}
+	c.w.init(c, nc, cfg)
 	if cfg.trackTimings {
 		c.timings.enable()
 	}
@@ -173,9 +170,6 @@ func (c *Conn) sendFrames(op, rsv byte, payload []byte, queue bool) error {
 	if f := c.cfg.autoFragment; f > 0 && len(payload) > f {
 		return c.sendFragmented(op, rsv, payload, f)
 	}
-	if c.cfg.logFrames {
-		c.logFrame("send", true, rsv, op, int64(len(payload)), c.w.mask)
-	}
 	if queue {
 		return c.w.queueFrame(true, rsv, op, payload)
 	}
@@ -195,7 +189,7 @@ func (c *Conn) sendFragmented(op, rsv byte, payload []byte, size int) error {
 		if first {
 			fop, frsv = op, rsv
 		}
-		if err := c.writeFrame(kindStream, n == len(payload), frsv, fop, payload[:n]); err != nil {
+		if err := c.w.writeFrame(kindStream, n == len(payload), frsv, fop, payload[:n]); err != nil {
 			return err
 		}
 		payload = payload[n:]
@@ -219,7 +213,7 @@ func (c *Conn) SendClose(code int, reason string) error {
 
 func (c *Conn) sendClose(code int, reason string) error {
 	var buf [maxControlPayload]byte
-	if err := c.writeFrame(kindClose, true, 0, opClose, appendClosePayload(buf[:0], code, reason)); err != nil {
+	if err := c.w.writeFrame(kindClose, true, 0, opClose, appendClosePayload(buf[:0], code, reason)); err != nil {
 		return err
 	}
 	c.mu.Lock()

@@ -211,9 +211,6 @@ func (h *clientHandshake) exchange(ctx context.Context, nc net.Conn, o *ClientOp
 // ctx ended while its body prefix was read: a 403 must not turn into a
 // timeout.
 func (h *clientHandshake) wrap(ctx context.Context, err error) error {
-	if he, ok := err.(*HandshakeError); ok && he.Status != 0 {
-		return he
-	}
 	if cause := ctxCause(ctx); cause != nil && !answered(err) {
 		return fmt.Errorf("wscore: dial %s: %w", h.url.Redacted(), cause)
 	}

@@ -23,12 +23,7 @@ func (c *Conn) run() {
 	if !c.callOpen() {
 		// As for a panic in OnMessage: the peer gets 1011 and its answer
 		// completes the closing handshake.
-		c.setFailure("OnOpen panicked")
-		if err := c.sendClose(CloseInternalError, "internal error"); err != nil {
-			c.finish(err)
-			return
-		}
-		c.finish(c.drain())
+		c.finish(c.fail(failWith(CloseInternalError, "internal error")))
 		return
 	}
 	c.req.pack() // kept for the connection's life: compactly (request_pack.go)
@@ -140,14 +135,6 @@ func (c *Conn) awaitDrop() {
 			return
 		}
 	}
-}
-
-// writeFrame logs and writes one frame.
-func (c *Conn) writeFrame(kind frameKind, fin bool, rsv, op byte, payload []byte) error {
-	if c.cfg.logFrames {
-		c.logFrame("send", fin, rsv, op, int64(len(payload)), c.w.mask)
-	}
-	return c.w.writeFrame(kind, fin, rsv, op, payload)
 }
 
 // The callbacks run under recover: a panic in application code fails its own

@@ -15,7 +15,8 @@ func (c *Conn) logFrame(dir string, fin bool, rsv, op byte, length int64, masked
 	l.Debug("websocket frame", "dir", dir, "peer", c.Peer(), "opcode", op, "fin", fin, "rsv", rsv>>4, "masked", masked, "length", length)
 }
 
-// logOctets writes raw received bytes in hex at debug level (LogOctets).
+// logOctets writes raw received bytes in hex at debug level (LogOctets); the
+// writer logs what it sends.
 func (c *Conn) logOctets(b []byte) {
 	if c.cfg.logOctets {
 		c.logOctetsDir("recv", b)

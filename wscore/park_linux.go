@@ -162,9 +162,9 @@ func (p *connPoller) release(c *Conn) {
 	c.pollSlot = 0
 	p.parked--
 	if p.parked == 0 {
-		// Give back what a burst of parked connections grew, and let the
-		// poller stop.
-		p.slots, p.free = nil, nil
+		// Let the poller stop (it gives the slots back then: until its epoll
+		// set is closed, an old registration may still fire, and the slots'
+		// sequence numbers must keep telling it apart).
 		if p.epfd >= 0 {
 			one := [8]byte{1}
 			syscall.Write(p.wakefd, one[:])
@@ -241,17 +241,12 @@ func (p *connPoller) run(epfd, wakefd int) {
 				woken = append(woken, c)
 			}
 		}
-		if p.parked == 0 {
+		stop := p.parked == 0
+		if stop {
+			// Closing the set ends every registration in it: the slots
+			// can start afresh with the next poller.
 			p.epfd, p.wakefd = -1, -1
-			p.mu.Unlock()
-			syscall.Close(epfd)
-			syscall.Close(wakefd)
-			for _, c := range woken {
-				if c.polled.CompareAndSwap(true, false) {
-					go c.resume()
-				}
-			}
-			return
+			p.slots, p.free = nil, nil
 		}
 		p.mu.Unlock()
 		for i, c := range woken {
@@ -259,6 +254,11 @@ func (p *connPoller) run(epfd, wakefd int) {
 				go c.resume()
 			}
 			woken[i] = nil
+		}
+		if stop {
+			syscall.Close(epfd)
+			syscall.Close(wakefd)
+			return
 		}
 	}
 }

@@ -64,10 +64,7 @@ func (pm *PreparedMessage) frames(key preparedKey) preparedEncoding {
 		}
 	}
 	pm.encodeCount.Add(1)
-	op := byte(opText)
-	if pm.isBinary {
-		op = opBinary
-	}
+	op := pm.opcode()
 	p, rsv, saved := pm.payload, byte(0), 0
 	if key.deflateBits > 0 {
 		// Without context takeover a message compresses to the same bytes
@@ -119,13 +116,6 @@ func (c *Conn) SendPreparedMessage(pm *PreparedMessage) error {
 		return c.SendMessage(pm.payload, pm.isBinary)
 	}
 	e := pm.frames(key)
-	if c.cfg.logFrames {
-		rsv := byte(0)
-		if e.saved > 0 {
-			rsv = bitRsv1
-		}
-		c.logFrame("send", key.fragment <= 0 || len(pm.payload) <= key.fragment, rsv, pm.opcode(), int64(len(e.bytes)), false)
-	}
 	if err := c.w.writeEncoded(kindData, e.bytes); err != nil {
 		return err
 	}

@@ -30,6 +30,13 @@ func (c *Conn) readLoop() error {
 	if !errors.As(err, &perr) {
 		return err
 	}
+	return c.fail(perr)
+}
+
+// fail fails the connection for perr, found by the reader or raised by a
+// callback that panicked: close frame, then the peer's answer (see readLoop).
+// It returns what ends the read loop.
+func (c *Conn) fail(perr *protocolError) error {
 	c.setFailure(perr.Error())
 	if c.cfg.failByDrop {
 		return perr
@@ -249,7 +256,7 @@ func (c *Conn) readControl(h *frameHeader) error {
 	case opPing:
 		// The pong carries the ping's payload. Once our close frame is out, no
 		// frame may follow it: the ping goes unanswered.
-		if err := c.writeFrame(kindControl, true, 0, opPong, payload); err != nil && !c.w.isClosing() {
+		if err := c.w.writeFrame(kindControl, true, 0, opPong, payload); err != nil && !c.w.isClosing() {
 			return err
 		}
 	case opPong:
@@ -436,9 +443,7 @@ func (c *Conn) fillOrHop() error {
 	// A connection woken from a long park usually has one burst to handle:
 	// once it is handled, park again at once instead of waiting with a
 	// goroutine for the sweeper.
-	c.parkIfIdle = c.eagerPark && c.canHop()
-	err := c.fillOnce()
-	c.parkIfIdle = false
+	err := c.readOnce(c.eagerPark && c.canHop())
 	if err == errWouldWait {
 		return errHop
 	}
@@ -452,7 +457,11 @@ func (c *Conn) fillOrHop() error {
 }
 
 // fillOnce does one read for fill.
-func (c *Conn) fillOnce() error {
+func (c *Conn) fillOnce() error { return c.readOnce(false) }
+
+// readOnce does one read; with parkIfIdle it returns errWouldWait instead of
+// waiting when nothing is there to read and nothing is buffered.
+func (c *Conn) readOnce(parkIfIdle bool) error {
 	c.releaseHold() // nothing queued waits while the reader waits
 	if c.rbuf != nil {
 		if c.rpos == c.rend {
@@ -464,7 +473,7 @@ func (c *Conn) fillOnce() error {
 	var n int
 	var err error
 	if c.raw != nil {
-		n, err = c.fillRaw()
+		n, err = c.fillRaw(parkIfIdle)
 	} else {
 		if c.rbuf == nil {
 			c.rbuf = c.rpool.get()
@@ -483,47 +492,63 @@ func (c *Conn) fillOnce() error {
 	return err
 }
 
+// rawRead is the state of one read through the RawConn. It lives in the
+// Conn, and the callback handed to RawConn.Read is made once per connection
+// (newConn): a closure made per read would move what it captures to the heap,
+// several allocations for every read.
+type rawRead struct {
+	fn         func(fd uintptr) bool // c.readFD
+	n          int
+	err        error
+	parkIfIdle bool // return at once when nothing is there (errWouldWait)
+	wouldWait  bool
+}
+
 // fillRaw reads from the socket through its RawConn.
-func (c *Conn) fillRaw() (n int, err error) {
-	var rerr error
-	wouldWait := false
-	err = c.raw.Read(func(fd uintptr) bool {
-		if c.rbuf == nil {
-			c.rbuf = c.rpool.get()
-			c.bufReleased.Store(false)
-		}
-		for {
-			n, rerr = syscall.Read(int(fd), (*c.rbuf)[c.rend:])
-			if rerr != syscall.EINTR {
-				break
-			}
-		}
-		if rerr == syscall.EAGAIN {
-			if c.rend == 0 { // idle: give the buffer back while waiting
-				c.rpool.put(c.rbuf)
-				c.rbuf = nil
-				c.bufReleased.Store(true)
-				if c.parkIfIdle {
-					wouldWait = true
-					return true
-				}
-			}
-			return false
-		}
-		return true
-	})
-	if err != nil {
+func (c *Conn) fillRaw(parkIfIdle bool) (int, error) {
+	r := &c.rr
+	r.n, r.err, r.parkIfIdle, r.wouldWait = 0, nil, parkIfIdle, false
+	if err := c.raw.Read(r.fn); err != nil {
 		return 0, err
 	}
 	switch {
-	case wouldWait:
+	case r.wouldWait:
 		return 0, errWouldWait
-	case rerr != nil:
-		return 0, &netError{op: "read", err: rerr}
-	case n == 0:
+	case r.err != nil:
+		return 0, &netError{op: "read", err: r.err}
+	case r.n == 0:
 		return 0, io.EOF
 	}
-	return n, nil
+	return r.n, nil
+}
+
+// readFD is fillRaw's callback: it reads into the read buffer, taking one
+// from the pool only when bytes are there, and gives it back while waiting.
+func (c *Conn) readFD(fd uintptr) bool {
+	r := &c.rr
+	if c.rbuf == nil {
+		c.rbuf = c.rpool.get()
+		c.bufReleased.Store(false)
+	}
+	for {
+		r.n, r.err = syscall.Read(int(fd), (*c.rbuf)[c.rend:])
+		if r.err != syscall.EINTR {
+			break
+		}
+	}
+	if r.err == syscall.EAGAIN {
+		if c.rend == 0 { // idle: give the buffer back while waiting
+			c.rpool.put(c.rbuf)
+			c.rbuf = nil
+			c.bufReleased.Store(true)
+			if r.parkIfIdle {
+				r.wouldWait = true
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // errWouldWait is fillRaw's answer when nothing is there to read and the

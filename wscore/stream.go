@@ -78,7 +78,7 @@ func (mw *messageWriter) Write(p []byte) (int, error) {
 
 // frame sends one fragment.
 func (mw *messageWriter) frame(fin bool, payload []byte) error {
-	err := mw.c.writeFrame(kindStream, fin, 0, mw.op, payload)
+	err := mw.c.w.writeFrame(kindStream, fin, 0, mw.op, payload)
 	mw.op = opContinuation
 	if err != nil {
 		mw.err = err

@@ -41,18 +41,19 @@ type writer struct {
 
 	deadline time.Time // the write deadline last set on conn
 
-	octets    func(dir string, b []byte) // LogOctets: logs what goes on the socket; nil when off
-	closeConn func() error               // closes the socket after a failed write (Conn.closeSocket)
+	// c is the connection the writer belongs to: it logs frames and octets
+	// (LogFrames, LogOctets) and closes the socket after a failed write.
+	c *Conn
 
 	bufs  net.Buffers // the pieces of a vectored write, reused
 	wbufs net.Buffers // what WriteTo consumes (a field, so it does not escape)
 	hdr   [maxFrameHeaderSize]byte
 }
 
-func (w *writer) init(conn net.Conn, cfg *config) {
+func (w *writer) init(c *Conn, conn net.Conn, cfg *config) {
 	w.cond.L = &w.mu
+	w.c = c
 	w.conn = conn
-	w.closeConn = conn.Close
 	w.pool = poolFor(cfg.writeBufSize)
 	w.timeout = cfg.writeTimeout
 	w.mask = cfg.maskOutgoing
@@ -126,6 +127,11 @@ func (w *writer) submit(kind frameKind, fin bool, rsv, op byte, payload, encoded
 	}
 	if kind == kindClose {
 		w.closing = true
+	}
+	if w.c.cfg.logFrames {
+		// Under mu, so the log shows frames in wire order (a debug aid;
+		// off, it costs one test).
+		w.logFrames(fin, rsv, op, payload, encoded)
 	}
 	if large {
 		if encoded != nil {
@@ -247,7 +253,7 @@ func (w *writer) flushWith(write func(pending *[]byte) error) error {
 	w.cond.Broadcast()
 	w.mu.Unlock()
 	if err != nil {
-		w.closeConn() // a frame may be cut: the connection is unusable
+		w.c.closeSocket() // a frame may be cut: the connection is unusable
 	}
 	return err
 }
@@ -277,9 +283,9 @@ func (w *writer) write(pending *[]byte, hdr, payload []byte) error {
 			n++
 		}
 	}
-	if w.octets != nil {
+	if w.c.cfg.logOctets {
 		for _, b := range pieces[:n] {
-			w.octets("send", b)
+			w.c.logOctetsDir("send", b)
 		}
 	}
 	var err error
@@ -317,6 +323,22 @@ func (w *writer) setHold(hold bool) {
 		return
 	}
 	w.flushLocked(nil, nil) // an error ends the connection; the reader sees it
+}
+
+// logFrames logs the frame (or the encoded frames) submit accepted.
+func (w *writer) logFrames(fin bool, rsv, op byte, payload, encoded []byte) {
+	if encoded == nil {
+		w.c.logFrame("send", fin, rsv, op, int64(len(payload)), w.mask)
+		return
+	}
+	for len(encoded) > 0 {
+		h, n, err := parseFrameHeader(encoded)
+		if err != nil || int64(len(encoded)-n) < h.length {
+			return // not ours to judge: the engine encoded it
+		}
+		w.c.logFrame("send", h.fin, h.rsv, h.opcode, h.length, h.masked)
+		encoded = encoded[n+int(h.length):]
+	}
 }
 
 func pendingBytes(p *[]byte) []byte {
