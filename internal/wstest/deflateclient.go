@@ -39,7 +39,13 @@ type DeflateClient struct {
 // DialDeflate connects to addr and offers the given Sec-WebSocket-Extensions
 // value. A non-101 answer is returned without error for the test to inspect.
 func DialDeflate(addr, offer string) (*DeflateClient, error) {
-	hs := Handshake{}
+	return DialDeflatePath(addr, "/", offer)
+}
+
+// DialDeflatePath is DialDeflate with the request path given, for a server
+// that mounts its WebSocket handler somewhere other than "/".
+func DialDeflatePath(addr, path, offer string) (*DeflateClient, error) {
+	hs := Handshake{Path: path}
 	if offer != "" {
 		hs.Header = http.Header{"Sec-WebSocket-Extensions": {offer}}
 	}
