@@ -86,33 +86,38 @@ func (h *Hub) Join(c *wscore.Conn, name string) error {
 	t.joining++
 	err := h.subscribeLocked(t, m)
 	t.joining--
-	if err == nil && (h.members[c] != m || m.isDead()) {
-		// The connection ended while the subscription was being made.
-		err = fmt.Errorf("broadcast: join %q: %w", name, wscore.ErrClosed)
-	}
 	if err != nil {
 		if len(t.members) == 0 && t.joining == 0 {
 			h.scheduleExpiryLocked(t)
 		}
 		return err
 	}
+	// No timer can have started since stopTimer above: none starts while
+	// t.joining > 0, and h.mu has been held since it dropped.
 	if !m.in(t) { // a concurrent Join of the same connection may have added it
 		m.subs = append(m.subs, sub{t: t, i: len(t.members)})
 		t.members = append(t.members, m)
 	}
-	t.stopTimer() // a member that came and went meanwhile may have started one
 	return nil
 }
 
+// goneLocked reports that m is no longer wanted as a member: its connection
+// ended (and was forgotten, or is being closed) while it waited to join.
+func (h *Hub) goneLocked(m *member) bool {
+	return h.members[m.conn] != m || m.isDead()
+}
+
 // subscribeLocked makes sure t is subscribed at the broker, waiting for a
-// broker call in flight. Called and returns with h.mu held; the caller
-// counts itself in t.joining, so no expiry unsubscribes t meanwhile.
+// broker call in flight, and returns nil only if, with h.mu held since it
+// looked, the Hub is open, m still wanted and t subscribed. Called and
+// returns with h.mu held; the caller counts itself in t.joining, so no
+// expiry unsubscribes t meanwhile.
 func (h *Hub) subscribeLocked(t *topic, m *member) error {
 	for {
 		switch {
 		case h.closed:
 			return fmt.Errorf("broadcast: join %q: %w", t.name, ErrClosed)
-		case h.members[m.conn] != m:
+		case h.goneLocked(m):
 			return fmt.Errorf("broadcast: join %q: %w", t.name, wscore.ErrClosed)
 		case t.op != nil:
 			op := t.op
@@ -136,10 +141,7 @@ func (h *Hub) subscribeLocked(t *topic, m *member) error {
 			return fmt.Errorf("broadcast: join %q: %w", t.name, err)
 		}
 		t.subscribed = true
-		if h.closed {
-			return fmt.Errorf("broadcast: join %q: %w", t.name, ErrClosed)
-		}
-		return nil
+		// Look again: the Hub may have closed, or m gone, meanwhile.
 	}
 }
 
