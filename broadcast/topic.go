@@ -32,6 +32,12 @@ type topic struct {
 	gen        uint64        // invalidates a timer that fired after being stopped
 }
 
+// idle reports that the topic has no member and nobody joining it: the state
+// in which it is unsubscribed and forgotten.
+func (t *topic) idle() bool {
+	return len(t.members) == 0 && t.joining == 0
+}
+
 func (t *topic) stopTimer() {
 	t.gen++
 	if t.timer != nil {
@@ -87,13 +93,11 @@ func (h *Hub) Join(c *wscore.Conn, name string) error {
 	err := h.subscribeLocked(t, m)
 	t.joining--
 	if err != nil {
-		if len(t.members) == 0 && t.joining == 0 {
-			h.scheduleExpiryLocked(t)
-		}
+		h.scheduleExpiryLocked(t)
 		return err
 	}
-	// No timer can have started since stopTimer above: none starts while
-	// t.joining > 0, and h.mu has been held since it dropped.
+	// No timer can have started since stopTimer above: while t.joining > 0
+	// the topic is not idle, and h.mu has been held since it dropped.
 	if !m.in(t) { // a concurrent Join of the same connection may have added it
 		m.subs = append(m.subs, sub{t: t, i: len(t.members)})
 		t.members = append(t.members, m)
@@ -193,14 +197,16 @@ func (h *Hub) removeLocked(m *member, t *topic) {
 	}
 	t.members[last] = nil
 	t.members = t.members[:last]
-	if len(t.members) == 0 && t.joining == 0 {
-		h.scheduleExpiryLocked(t)
-	}
+	h.scheduleExpiryLocked(t)
 }
 
-// scheduleExpiryLocked arranges for an empty topic (no members, nobody
-// joining) to be unsubscribed and forgotten after UnsubscribeDelay.
+// scheduleExpiryLocked arranges for an idle topic (no members, nobody
+// joining) to be unsubscribed and forgotten after UnsubscribeDelay; it does
+// nothing to a topic that is not idle.
 func (h *Hub) scheduleExpiryLocked(t *topic) {
+	if !t.idle() {
+		return
+	}
 	t.members = nil // release the array of a topic that was large
 	if !t.subscribed && t.op == nil {
 		delete(h.topics, t.name)
@@ -223,7 +229,7 @@ func (h *Hub) expire(t *topic, gen uint64) {
 		return
 	}
 	t.timer = nil
-	for !h.closed && len(t.members) == 0 && t.joining == 0 {
+	for !h.closed && t.idle() {
 		if t.op != nil {
 			op := t.op
 			h.mu.Unlock()
