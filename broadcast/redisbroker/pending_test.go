@@ -86,30 +86,47 @@ func settled(t *testing.T, b *Broker, sentinel string) {
 	}
 }
 
+// pendingX starts a broker behind a proxy, with a sentinel subscribed (so the
+// subscriber connection is up) and Redis's replies held, then subscribes
+// topic "x" with the given timeout and waits until Redis itself has the
+// channel: the SUBSCRIBE was sent and executed, and only its reply waits.
+func pendingX(t *testing.T, timeout time.Duration) (*redistest.Server, *redistest.Proxy, *Broker, <-chan error) {
+	t.Helper()
+	s := redistest.Start(t)
+	p := s.Proxy(t)
+	b := startBroker(t, p.URL())
+	settled(t, b, "sentinel")
+
+	p.Hold(redistest.ToClient, true) // Redis executes, its replies wait
+	res := subscribeAsync(b, "x", timeout)
+	waitUntil(t, "Redis to execute SUBSCRIBE x", func() bool { return slices.Contains(channels(t, s), "wsplug:x") })
+	return s, p, b, res
+}
+
+// wantChannels releases Redis's replies, waits for them (a second sentinel
+// confirmed means every earlier reply arrived), and checks that Redis has
+// exactly the channels want, sorted.
+func wantChannels(t *testing.T, b *Broker, s *redistest.Server, p *redistest.Proxy, want ...string) {
+	t.Helper()
+	p.Hold(redistest.ToClient, false)
+	settled(t, b, "sentinel2")
+	if got := channels(t, s); !slices.Equal(got, want) {
+		t.Errorf("Redis has %q, want %q", got, want)
+	}
+}
+
 // An Unsubscribe while Redis has not confirmed the subscription yet undoes
 // it: the waiting Subscribe fails instead of reporting a subscription that is
 // gone, and Redis is left without the channel.
 func TestSubscribeUndoneByUnsubscribe(t *testing.T) {
-	s := redistest.Start(t)
-	p := s.Proxy(t)
-	b := startBroker(t, p.URL())
-	settled(t, b, "sentinel") // the subscriber connection is up
-
-	p.Hold(redistest.ToClient, true) // Redis executes, its replies wait
-	res := subscribeAsync(b, "x", 10*time.Second)
-	waitUntil(t, "the subscription to be pending", func() bool { return b.State().Topics == 2 })
+	s, p, b, res := pendingX(t, 10*time.Second)
 	if err := b.Unsubscribe(context.Background(), "x"); err != nil {
 		t.Fatal(err)
 	}
-	err := result(t, "Subscribe", res, 5*time.Second)
-	if err == nil || !errors.Is(err, errUnsubscribed) {
-		t.Errorf("Subscribe undone by Unsubscribe returned %v, want an error", err)
+	if err := result(t, "Subscribe", res, 5*time.Second); !errors.Is(err, errUnsubscribed) {
+		t.Errorf("Subscribe undone by Unsubscribe returned %v, want errUnsubscribed", err)
 	}
-	p.Hold(redistest.ToClient, false)
-	settled(t, b, "sentinel2")
-	if got := channels(t, s); !slices.Equal(got, []string{"wsplug:sentinel", "wsplug:sentinel2"}) {
-		t.Errorf("Redis has %q", got)
-	}
+	wantChannels(t, b, s, p, "wsplug:sentinel", "wsplug:sentinel2")
 	if st := b.State(); st.Topics != 2 {
 		t.Errorf("State().Topics = %d, want 2", st.Topics)
 	}
@@ -117,14 +134,7 @@ func TestSubscribeUndoneByUnsubscribe(t *testing.T) {
 
 // Close while a subscription is pending: Subscribe fails with ErrClosed.
 func TestSubscribePendingAtClose(t *testing.T) {
-	s := redistest.Start(t)
-	p := s.Proxy(t)
-	b := startBroker(t, p.URL())
-	settled(t, b, "sentinel")
-
-	p.Hold(redistest.ToClient, true)
-	res := subscribeAsync(b, "x", 10*time.Second)
-	waitUntil(t, "the subscription to be pending", func() bool { return b.State().Topics == 2 })
+	_, p, b, res := pendingX(t, 10*time.Second)
 	b.Close()
 	if err := result(t, "Subscribe", res, 5*time.Second); !errors.Is(err, broadcast.ErrClosed) {
 		t.Errorf("Subscribe pending at Close returned %v, want ErrClosed", err)
@@ -136,14 +146,7 @@ func TestSubscribePendingAtClose(t *testing.T) {
 // subscription is undone and every other call waiting for it learns at once,
 // instead of waiting for its own deadline; Redis is left without the channel.
 func TestSubscribeGivenUpWakesEveryWaiter(t *testing.T) {
-	s := redistest.Start(t)
-	p := s.Proxy(t)
-	b := startBroker(t, p.URL())
-	settled(t, b, "sentinel")
-
-	p.Hold(redistest.ToClient, true)
-	first := subscribeAsync(b, "x", 300*time.Millisecond)
-	waitUntil(t, "the subscription to be pending", func() bool { return b.State().Topics == 2 })
+	s, p, b, first := pendingX(t, 300*time.Millisecond)
 	second := subscribeAsync(b, "x", 20*time.Second)
 	if err := result(t, "the first Subscribe", first, 5*time.Second); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("first Subscribe: %v, want its deadline", err)
@@ -151,24 +154,14 @@ func TestSubscribeGivenUpWakesEveryWaiter(t *testing.T) {
 	if err := result(t, "the second Subscribe", second, 3*time.Second); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("second Subscribe: %v, want the first one's outcome", err)
 	}
-	p.Hold(redistest.ToClient, false)
-	settled(t, b, "sentinel2")
-	if got := channels(t, s); !slices.Equal(got, []string{"wsplug:sentinel", "wsplug:sentinel2"}) {
-		t.Errorf("Redis has %q", got)
-	}
+	wantChannels(t, b, s, p, "wsplug:sentinel", "wsplug:sentinel2")
 }
 
 // A subscription given up and made again: the reply to the first SUBSCRIBE,
 // arriving after the UNSUBSCRIBE that undid it was sent, must not confirm the
 // second one while Redis has not executed it.
 func TestStaleConfirmation(t *testing.T) {
-	s := redistest.Start(t)
-	p := s.Proxy(t)
-	b := startBroker(t, p.URL())
-	settled(t, b, "sentinel")
-
-	p.Hold(redistest.ToClient, true)
-	first := subscribeAsync(b, "x", 300*time.Millisecond)
+	s, p, b, first := pendingX(t, 300*time.Millisecond)
 	if err := result(t, "the first Subscribe", first, 5*time.Second); err == nil {
 		t.Fatal("the first Subscribe succeeded with Redis's replies held")
 	}
