@@ -249,8 +249,7 @@ func (b *Broker) command(ctx context.Context, ch string, s *subscription) error 
 		b.mu.Unlock()
 		return broadcast.ErrClosed
 	}
-	cur := b.topics[ch]
-	if s != nil && cur != s || s == nil && cur != nil {
+	if b.topics[ch] != s {
 		b.mu.Unlock()
 		return nil
 	}
@@ -259,15 +258,21 @@ func (b *Broker) command(ctx context.Context, ch string, s *subscription) error 
 	}
 	ps := b.ps
 	b.mu.Unlock()
+	return b.send(ctx, ps, s != nil, ch)
+}
+
+// send writes SUBSCRIBE (or UNSUBSCRIBE) of chans on ps, in the broker's
+// mode: the sharded commands with Sharded.
+func (b *Broker) send(ctx context.Context, ps *redis.PubSub, subscribe bool, chans ...string) error {
 	switch {
-	case s != nil && b.opts.Sharded:
-		return ps.SSubscribe(ctx, ch)
-	case s != nil:
-		return ps.Subscribe(ctx, ch)
+	case subscribe && b.opts.Sharded:
+		return ps.SSubscribe(ctx, chans...)
+	case subscribe:
+		return ps.Subscribe(ctx, chans...)
 	case b.opts.Sharded:
-		return ps.SUnsubscribe(ctx, ch)
+		return ps.SUnsubscribe(ctx, chans...)
 	default:
-		return ps.Unsubscribe(ctx, ch)
+		return ps.Unsubscribe(ctx, chans...)
 	}
 }
 
@@ -518,10 +523,6 @@ func (b *Broker) replace(why error) {
 	if len(chans) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), b.opts.HealthInterval)
 		defer cancel()
-		if b.opts.Sharded {
-			ps.SSubscribe(ctx, chans...)
-		} else {
-			ps.Subscribe(ctx, chans...)
-		}
+		b.send(ctx, ps, true, chans...)
 	}
 }
