@@ -74,16 +74,25 @@ type Broker struct {
 // Unsubscribe, not confirmed in time, broker closed); a subscription given up
 // is no longer in topics.
 type subscription struct {
-	topic   string
-	ready   chan struct{} // closed when the outcome is known
-	err     error         // the outcome, set before ready is closed
-	settled bool
+	topic string
+	ready chan struct{} // closed when the outcome is known
+	err   error         // the outcome, set before ready is closed
+}
+
+// settled reports whether the outcome is known: ready is closed.
+func (s *subscription) settled() bool {
+	select {
+	case <-s.ready:
+		return true
+	default:
+		return false
+	}
 }
 
 // settle sets the outcome, once. Called with Broker.mu held.
 func (s *subscription) settle(err error) {
-	if !s.settled {
-		s.settled, s.err = true, err
+	if !s.settled() {
+		s.err = err
 		close(s.ready)
 	}
 }
@@ -220,7 +229,7 @@ func (b *Broker) Subscribe(ctx context.Context, topic string) error {
 // A subscription already confirmed or removed is left alone.
 func (b *Broker) undo(ch string, s *subscription, err error) {
 	b.mu.Lock()
-	if b.topics[ch] != s || s.settled {
+	if b.topics[ch] != s || s.settled() {
 		b.mu.Unlock()
 		return
 	}
