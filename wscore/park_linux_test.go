@@ -156,9 +156,18 @@ func TestParkingUnderChurn(t *testing.T) {
 	const n = 40
 	var mu sync.Mutex
 	ends := map[*Conn]int{}
-	opened := make(chan *Conn, n)
+	// Each client goroutine closes its own server connection, found by its
+	// client's address (the connection's Peer), not whichever opened next.
+	var byPeer sync.Map // peer address -> chan *Conn
+	connFor := func(peer string) chan *Conn {
+		ch, _ := byPeer.LoadOrStore(peer, make(chan *Conn, 1))
+		return ch.(chan *Conn)
+	}
 	s, err := NewServer(func() ServerProtocol {
-		return &churnProtocol{opened: opened, onClose: func(c *Conn) { mu.Lock(); ends[c]++; mu.Unlock() }}
+		return &churnProtocol{
+			onOpen:  func(c *Conn) { connFor(c.Peer()) <- c },
+			onClose: func(c *Conn) { mu.Lock(); ends[c]++; mu.Unlock() },
+		}
 	}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -169,9 +178,24 @@ func TestParkingUnderChurn(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := dialRaw(t, ts)
+			// Not dialRaw: its t.Fatal may only run on the test's goroutine.
+			c, resp, err := wstest.Dial(ts.Addr, wstest.Handshake{})
+			if err != nil {
+				t.Errorf("client %d: dial: %v", i, err)
+				return
+			}
 			defer c.Close()
-			conn := <-opened
+			if resp.StatusCode != http.StatusSwitchingProtocols {
+				t.Errorf("client %d: handshake status %d", i, resp.StatusCode)
+				return
+			}
+			var conn *Conn
+			select {
+			case conn = <-connFor(c.Conn.LocalAddr().String()):
+			case <-time.After(5 * time.Second):
+				t.Errorf("client %d: no OnOpen for %s", i, c.Conn.LocalAddr())
+				return
+			}
 			for j := range 20 {
 				msg := fmt.Sprintf("%d/%d", i, j)
 				c.WriteFrame(wstest.Text(msg))
@@ -209,11 +233,11 @@ func TestParkingUnderChurn(t *testing.T) {
 
 type churnProtocol struct {
 	BaseServerProtocol
-	opened  chan *Conn
+	onOpen  func(*Conn)
 	onClose func(*Conn)
 }
 
-func (p *churnProtocol) OnOpen(c *Conn) { p.opened <- c }
+func (p *churnProtocol) OnOpen(c *Conn) { p.onOpen(c) }
 func (p *churnProtocol) OnMessage(c *Conn, payload []byte, isBinary bool) {
 	c.QueueMessage(payload, isBinary)
 }
