@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/wsplug/wsplug/broadcast"
 	"github.com/wsplug/wsplug/internal/wstest"
-	wshttp "github.com/wsplug/wsplug/middleware/nethttp"
 	"github.com/wsplug/wsplug/wscore"
 )
 
@@ -31,17 +31,6 @@ func (c countingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.n.Add(int64(n))
 	return n, err
-}
-
-// wireSize is the size of an unmasked server frame with this payload.
-func wireSize(payload int) int64 {
-	switch {
-	case payload < 126:
-		return int64(2 + payload)
-	case payload <= 0xffff:
-		return int64(4 + payload)
-	}
-	return int64(10 + payload)
 }
 
 // Broadcast with permessage-deflate: clients without context takeover (two
@@ -58,29 +47,16 @@ func wireSize(payload int) int64 {
 func TestHubCompression(t *testing.T) {
 	hub := broadcast.MustNewHub(broadcast.HubOptions{UnsubscribeDelay: -1})
 	defer hub.Close()
-	srv, err := wscore.NewServer(hub.Protocol(func() wscore.ServerProtocol { return &feed{hub: hub} }),
-		wscore.Options{PerMessageCompressionAccept: wscore.DefaultDeflateAccept})
+	wsURL, _ := serveFeed(t, hub, wscore.Options{PerMessageCompressionAccept: wscore.DefaultDeflateAccept}, nil)
+	u, err := url.Parse(wsURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	hs := &http.Server{Handler: wshttp.New(srv), ReadHeaderTimeout: 5 * time.Second}
-	go hs.Serve(ln)
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		hs.Shutdown(ctx)
-		srv.Shutdown(ctx)
-	}()
 
 	// Raw clients: two without context takeover, one with.
 	dialRaw := func(offer string, noTakeover bool) *wstest.DeflateClient {
 		t.Helper()
-		c, err := wstest.DialDeflate(addr, offer)
+		c, err := wstest.DialDeflatePath(u.Host, u.Path, offer)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +86,7 @@ func TestHubCompression(t *testing.T) {
 			return countingConn{c, &gorillaBytes}, nil
 		},
 	}
-	gc, resp, err := gd.Dial("ws://"+addr+"/", nil)
+	gc, resp, err := gd.Dial(wsURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +112,7 @@ func TestHubCompression(t *testing.T) {
 	defer tr.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cc, cresp, err := coder.Dial(ctx, "ws://"+addr+"/", &coder.DialOptions{
+	cc, cresp, err := coder.Dial(ctx, wsURL, &coder.DialOptions{
 		HTTPClient:      &http.Client{Transport: tr},
 		CompressionMode: coder.CompressionContextTakeover,
 	})
@@ -200,7 +176,7 @@ func TestHubCompression(t *testing.T) {
 		if z := len(frames[0].Payload); z >= len(p)/2 {
 			t.Errorf("message %d: %d bytes compressed from %d", i, z, len(p))
 		}
-		rawWire += wireSize(len(frames[0].Payload))
+		rawWire += int64(len(wstest.EncodeFrame(frames[0]))) // unmasked, as the server sent it
 	}
 
 	// gorilla (no takeover) reads every message and exactly the raw clients'
