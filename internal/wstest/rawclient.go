@@ -330,5 +330,64 @@ func (c *RawClient) WaitClosed(timeout time.Duration) ([]byte, error) {
 	}
 }
 
+// Echo sends msg as one text message and expects it back, as text, within
+// timeout.
+func (c *RawClient) Echo(msg string, timeout time.Duration) error {
+	if err := c.WriteFrame(Text(msg)); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	op, got, _, err := c.ReadMessage(timeout)
+	if err != nil {
+		return fmt.Errorf("echo: %w", err)
+	}
+	if op != OpText || string(got) != msg {
+		return fmt.Errorf("echo: op %d, %d bytes, want text of %d", op, len(got), len(msg))
+	}
+	return nil
+}
+
+// ReadUntilClose reads frames, data or control, until the server's close
+// frame arrives within timeout, and returns it.
+func (c *RawClient) ReadUntilClose(timeout time.Duration) (Frame, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		f, err := c.ReadFrame(time.Until(deadline))
+		if err != nil || f.Op == OpClose {
+			return f, err
+		}
+	}
+}
+
+// CloseHandshake runs a closing handshake the client starts: it sends a close
+// frame with code, expects the server's close frame with the same code
+// (pings and pongs before it are skipped; a data frame is an error), and then
+// the server closing TCP with nothing more sent. Each of the two waits may
+// take up to timeout. The connection is left to Close.
+func (c *RawClient) CloseHandshake(code int, timeout time.Duration) error {
+	if err := c.WriteFrame(CloseFrame(code, "")); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		f, err := c.ReadFrame(time.Until(deadline))
+		if err != nil {
+			return fmt.Errorf("close answer: %w", err)
+		}
+		if f.Op == OpClose {
+			if got, _ := CloseCode(f.Payload); got != code {
+				return fmt.Errorf("close answered with %d, want %d", got, code)
+			}
+			break
+		}
+		if f.Op < OpClose {
+			return fmt.Errorf("close answer: a data frame (op %d) came first", f.Op)
+		}
+	}
+	if rest, err := c.WaitClosed(timeout); err != nil || len(rest) > 0 {
+		return fmt.Errorf("after the close: %d more bytes, %v", len(rest), err)
+	}
+	return nil
+}
+
 // Close drops the TCP connection.
 func (c *RawClient) Close() error { return c.Conn.Close() }

@@ -1,13 +1,13 @@
 package wstest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -174,47 +174,32 @@ func soakOne(cfg SoakConfig, i int, end SoakEnding) (opened bool, err error) {
 		return false, fmt.Errorf("handshake answered %d", resp.StatusCode)
 	}
 	tcp, _ := c.Conn.(*net.TCPConn)
-	if end == EndNoExchange {
+	// reset makes the deferred Close send RST instead of FIN.
+	reset := func() {
 		if tcp != nil {
 			tcp.SetLinger(0)
 		}
+	}
+	if end == EndNoExchange {
+		reset()
 		return true, nil
 	}
 	for j := 0; j < cfg.Messages; j++ {
-		msg := []byte("soak " + strconv.Itoa(i) + "/" + strconv.Itoa(j))
+		msg := "soak " + strconv.Itoa(i) + "/" + strconv.Itoa(j)
 		if j%2 == 1 {
-			msg = bytes.Repeat(msg, 64) // some messages beyond one small frame
+			msg = strings.Repeat(msg, 64) // some messages beyond one small frame
 		}
-		if err := c.WriteFrame(Text(string(msg))); err != nil {
-			return true, fmt.Errorf("write %d: %w", j, err)
-		}
-		op, got, _, err := c.ReadMessage(10 * time.Second)
-		if err != nil {
-			return true, fmt.Errorf("echo %d: %w", j, err)
-		}
-		if op != OpText || !bytes.Equal(got, msg) {
-			return true, fmt.Errorf("echo %d: op %d, %d bytes, want %d", j, op, len(got), len(msg))
+		if err := c.Echo(msg, 10*time.Second); err != nil {
+			return true, fmt.Errorf("message %d: %w", j, err)
 		}
 	}
 	switch end {
 	case EndClean:
-		if err := c.WriteFrame(CloseFrame(1000, "")); err != nil {
-			return true, fmt.Errorf("close: %w", err)
-		}
-		op, p, _, err := c.ReadMessage(10 * time.Second)
-		if err != nil || op != OpClose {
-			return true, fmt.Errorf("close answer: op %d %v", op, err)
-		}
-		if code, _ := CloseCode(p); code != 1000 {
-			return true, fmt.Errorf("close answer %d, want 1000", code)
-		}
-		if rest, err := c.WaitClosed(10 * time.Second); err != nil || len(rest) > 0 {
-			return true, fmt.Errorf("after the close: %d more bytes, %v", len(rest), err)
+		if err := c.CloseHandshake(1000, 10*time.Second); err != nil {
+			return true, err
 		}
 	case EndReset:
-		if tcp != nil {
-			tcp.SetLinger(0)
-		}
+		reset()
 	case EndHalfClose:
 		if tcp == nil {
 			return true, errors.New("not a TCP connection")
@@ -226,9 +211,7 @@ func soakOne(cfg SoakConfig, i int, end SoakEnding) (opened bool, err error) {
 	case EndMidFrame:
 		f := c.EncodeFrame(Binary(make([]byte, 1000)))
 		c.Conn.Write(f[:len(f)/2])
-		if tcp != nil {
-			tcp.SetLinger(0)
-		}
+		reset()
 	case EndSilent:
 		// The raw client answers no ping: the server must give up on it.
 		if _, err := c.WaitClosed(cfg.SilentWait); err != nil {
