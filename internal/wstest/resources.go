@@ -58,36 +58,69 @@ type Slack struct {
 // goroutines when they did. It returns the last snapshot.
 func WaitBaseline(t testing.TB, base Resources, slack Slack, timeout time.Duration) Resources {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		now := Snapshot()
-		fdOK := base.FDs < 0 || now.FDs <= base.FDs+slack.FDs
-		gOK := now.Goroutines <= base.Goroutines+slack.Goroutines
-		hOK := now.Heap <= base.Heap+slack.Heap
-		if fdOK && gOK && hOK {
-			return now
-		}
-		if time.Now().After(deadline) {
-			var why []string
-			if !fdOK {
-				why = append(why, fmt.Sprintf("fds %d > %d+%d", now.FDs, base.FDs, slack.FDs))
-			}
-			if !gOK {
-				why = append(why, fmt.Sprintf("goroutines %d > %d+%d", now.Goroutines, base.Goroutines, slack.Goroutines))
-			}
-			if !hOK {
-				why = append(why, fmt.Sprintf("heap %.1f MiB > %.1f+%.1f MiB", float64(now.Heap)/(1<<20), float64(base.Heap)/(1<<20), float64(slack.Heap)/(1<<20)))
-			}
-			msg := fmt.Sprintf("not back to baseline after %v: %s (baseline %v, now %v)", timeout, strings.Join(why, ", "), base, now)
-			if !gOK {
-				buf := make([]byte, 1<<20)
-				msg += "\n" + string(buf[:runtime.Stack(buf, true)])
-			}
-			t.Error(msg)
-			return now
-		}
-		time.Sleep(50 * time.Millisecond)
+	var (
+		now            Resources
+		fdOK, gOK, hOK bool
+	)
+	if waitFor(timeout, 50*time.Millisecond, func() bool {
+		now = Snapshot()
+		fdOK = fdsWithin(now.FDs, base.FDs, slack.FDs)
+		gOK = now.Goroutines <= base.Goroutines+slack.Goroutines
+		hOK = now.Heap <= base.Heap+slack.Heap
+		return fdOK && gOK && hOK
+	}) {
+		return now
 	}
+	var why []string
+	if !fdOK {
+		why = append(why, fmt.Sprintf("fds %d > %d+%d", now.FDs, base.FDs, slack.FDs))
+	}
+	if !gOK {
+		why = append(why, fmt.Sprintf("goroutines %d > %d+%d", now.Goroutines, base.Goroutines, slack.Goroutines))
+	}
+	if !hOK {
+		why = append(why, fmt.Sprintf("heap %.1f MiB > %.1f+%.1f MiB", float64(now.Heap)/(1<<20), float64(base.Heap)/(1<<20), float64(slack.Heap)/(1<<20)))
+	}
+	msg := fmt.Sprintf("not back to baseline after %v: %s (baseline %v, now %v)", timeout, strings.Join(why, ", "), base, now)
+	if !gOK {
+		buf := make([]byte, 1<<20)
+		msg += "\n" + string(buf[:runtime.Stack(buf, true)])
+	}
+	t.Error(msg)
+	return now
+}
+
+// WaitFDs is WaitBaseline for file descriptors alone, without collecting
+// garbage: it polls until the process holds no more than base+slack, or
+// timeout passes and it fails t. A negative base (no /proc) passes at once.
+// It returns the last count.
+func WaitFDs(t testing.TB, base, slack int, timeout time.Duration) int {
+	t.Helper()
+	var n int
+	if !waitFor(timeout, 20*time.Millisecond, func() bool {
+		n = OpenFDs()
+		return fdsWithin(n, base, slack)
+	}) {
+		t.Errorf("%d file descriptors open after %v, %d before (slack %d)", n, timeout, base, slack)
+	}
+	return n
+}
+
+// fdsWithin reports whether n descriptors are within slack of base; with no
+// /proc (base < 0) they always are.
+func fdsWithin(n, base, slack int) bool { return base < 0 || n <= base+slack }
+
+// waitFor calls ok every interval until it holds, and reports false if it
+// still does not once timeout has passed.
+func waitFor(timeout, interval time.Duration, ok func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(interval)
+	}
+	return true
 }
 
 // HeapPeak samples the heap in use every interval until stop is closed and
