@@ -93,12 +93,12 @@ func TestParkedConnectionsEnd(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		opts     Options
-		end      func(s *Server, c *Conn, client *wstest.RawClient)
+		end      func(t *testing.T, s *Server, c *Conn, client *wstest.RawClient)
 		wantCode int
 		clean    bool
 	}{
-		{"application Close", Options{}, func(s *Server, c *Conn, _ *wstest.RawClient) { c.Close() }, CloseAbnormal, false},
-		{"Shutdown, answered", Options{}, func(s *Server, c *Conn, client *wstest.RawClient) {
+		{"application Close", Options{}, func(_ *testing.T, _ *Server, c *Conn, _ *wstest.RawClient) { c.Close() }, CloseAbnormal, false},
+		{"Shutdown, answered", Options{}, func(t *testing.T, s *Server, _ *Conn, client *wstest.RawClient) {
 			go s.Shutdown(t.Context())
 			f, err := client.ReadFrame(2 * time.Second)
 			if err != nil || f.Op != wstest.OpClose {
@@ -106,13 +106,13 @@ func TestParkedConnectionsEnd(t *testing.T) {
 			}
 			client.WriteFrame(wstest.CloseFrame(1001, ""))
 		}, CloseGoingAway, true},
-		{"Shutdown, never answered", Options{CloseHandshakeTimeout: 300 * time.Millisecond}, func(s *Server, c *Conn, _ *wstest.RawClient) {
+		{"Shutdown, never answered", Options{CloseHandshakeTimeout: 300 * time.Millisecond}, func(t *testing.T, s *Server, _ *Conn, _ *wstest.RawClient) {
 			go s.Shutdown(t.Context())
 		}, CloseAbnormal, false},
-		{"auto-ping timeout", Options{AutoPingInterval: 400 * time.Millisecond, AutoPingTimeout: 300 * time.Millisecond}, func(*Server, *Conn, *wstest.RawClient) {
+		{"auto-ping timeout", Options{AutoPingInterval: 400 * time.Millisecond, AutoPingTimeout: 300 * time.Millisecond}, func(*testing.T, *Server, *Conn, *wstest.RawClient) {
 			// The raw client never answers pings.
 		}, CloseAbnormal, false},
-		{"peer goes away", Options{}, func(_ *Server, _ *Conn, client *wstest.RawClient) { client.Close() }, CloseAbnormal, false},
+		{"peer goes away", Options{}, func(_ *testing.T, _ *Server, _ *Conn, client *wstest.RawClient) { client.Close() }, CloseAbnormal, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opened := make(chan *Conn, 1)
@@ -126,7 +126,7 @@ func TestParkedConnectionsEnd(t *testing.T) {
 			defer client.Close()
 			c := <-opened
 			waitPolled(t, c)
-			tc.end(s, c, client)
+			tc.end(t, s, c, client)
 			select {
 			case ci := <-closed:
 				if ci.code != tc.wantCode || ci.wasClean != tc.clean {
