@@ -269,7 +269,15 @@ func TestRequestKeptPacked(t *testing.T) {
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	c := <-opened
+	var c *Conn
+	select {
+	case c = <-opened:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no OnOpen")
+	}
+	// The request is packed after OnOpen returned, before the connection
+	// parks: once it is parked, packing has happened.
+	waitPolled(t, c)
 	if c.req.full.Load() != nil {
 		t.Fatal("the request was not packed after OnOpen")
 	}
@@ -314,9 +322,7 @@ func (p *requestKeeper) OnConnect(r *ConnectionRequest) (Accept, error) {
 	*p.seen = &cp
 	return Accept{}, nil
 }
-func (p *requestKeeper) OnOpen(c *Conn) {
-	go func() { time.Sleep(10 * time.Millisecond); p.opened <- c }() // after OnOpen returned
-}
+func (p *requestKeeper) OnOpen(c *Conn) { p.opened <- c }
 
 // Done made after the end is already closed.
 func TestDoneAfterTheEnd(t *testing.T) {
