@@ -124,11 +124,17 @@ type server struct {
 
 func (s *server) ws(path string) string { return "ws" + strings.TrimPrefix(s.base, "http") + path }
 
-// start runs setup with routes and shuts the engines down when the test ends,
-// after the HTTP server has stopped. Then, last of the test's cleanups, it
-// checks that the test left no goroutine behind: not the framework's, not
-// the engine's, not the clients'.
+// start runs setup with routes served by the probe protocol (see startWith).
 func start(t *testing.T, setup Setup, routes ...Route) *server {
+	t.Helper()
+	return startWith(t, setup, newProbe, routes...)
+}
+
+// startWith runs setup with routes served by factory's protocol and shuts
+// the engines down when the test ends, after the HTTP server has stopped.
+// Then, last of the test's cleanups, it checks that the test left no
+// goroutine behind: not the framework's, not the engine's, not the clients'.
+func startWith(t *testing.T, setup Setup, factory wscore.ServerProtocolFactory, routes ...Route) *server {
 	t.Helper()
 	checkLeaks(t, setup)
 	var engines map[string]*wscore.Server
@@ -141,7 +147,7 @@ func start(t *testing.T, setup Setup, routes ...Route) *server {
 			}
 		}
 	})
-	base, engines := setup.Start(t, newProbe, routes)
+	base, engines := setup.Start(t, factory, routes)
 	for _, r := range routes {
 		if engines[r.Path] == nil {
 			t.Fatalf("setup %s returned no engine for %s", setup.Name, r.Path)

@@ -3,7 +3,6 @@ package adaptertest
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -119,27 +118,8 @@ func (p *hostileProbe) OnClose(c *wscore.Conn, wasClean bool, code int, reason s
 	}
 }
 
-// startHostile is start with the hostile protocol.
-func startHostile(t *testing.T, setup Setup, h *hooks, routes ...Route) *server {
-	t.Helper()
-	var engines map[string]*wscore.Server
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		for path, e := range engines {
-			if err := e.Shutdown(ctx); err != nil {
-				t.Errorf("%s: engine shutdown: %v", path, err)
-			}
-		}
-	})
-	base, engines := setup.Start(t, func() wscore.ServerProtocol { return &hostileProbe{h: h} }, routes)
-	for _, r := range routes {
-		if engines[r.Path] == nil {
-			t.Fatalf("setup %s returned no engine for %s", setup.Name, r.Path)
-		}
-	}
-	return &server{base: base, addr: strings.TrimPrefix(base, "http://"), engines: engines}
-}
+// probe is the hostile protocol's factory, for startWith.
+func (h *hooks) probe() wscore.ServerProtocol { return &hostileProbe{h: h} }
 
 func (h *hooks) nextClose(t *testing.T, timeout time.Duration) closeEvent {
 	t.Helper()
@@ -160,63 +140,6 @@ func (h *hooks) nextOpen(t *testing.T) *wscore.Conn {
 	case <-time.After(5 * time.Second):
 		t.Fatal("OnOpen did not run within 5s")
 		return nil
-	}
-}
-
-// fasthttp keeps goroutines that are not connections': the process-wide
-// Date updater and each worker pool's cleaner, which notices a stopped
-// server only after its idle period (10 s).
-var ignoredGoroutines = []string{
-	"fasthttp.updateServerDate",
-	"fasthttp.(*workerPool).Start.func2",
-}
-
-// goroutines counts the process's goroutines, not counting the ignored ones.
-func goroutines() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	count := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		ignored := false
-		for _, f := range ignoredGoroutines {
-			if strings.Contains(g, f) {
-				ignored = true
-				break
-			}
-		}
-		if !ignored && strings.HasPrefix(g, "goroutine ") {
-			count++
-		}
-	}
-	return count
-}
-
-// withServer runs body (which starts a server) as a subtest, so that the
-// server is stopped when it returns, and then checks that the process has
-// as many goroutines as before (framework workers and all).
-func withServer(t *testing.T, body func(t *testing.T)) {
-	t.Helper()
-	before := goroutines()
-	t.Run("server", body)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		n := goroutines()
-		if n <= before {
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Errorf("%d goroutines after the server stopped, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -256,65 +179,63 @@ func warm(t *testing.T, s *server, path string) {
 // exactly 10 get 101, the other 190 get 503, and once the 10 are closed no
 // descriptor or goroutine is left.
 func testMaxConnectionsBurst(t *testing.T, setup Setup) {
-	withServer(t, func(t *testing.T) {
-		h := newHooks()
-		s := startHostile(t, setup, h, Route{Path: "/cap", Options: wscore.Options{MaxConnections: 10}})
-		warm(t, s, "/cap")
-		h.connects.Store(0)
-		<-h.closed
-		fds := wstest.OpenFDs()
+	h := newHooks()
+	s := startWith(t, setup, h.probe, Route{Path: "/cap", Options: wscore.Options{MaxConnections: 10}})
+	warm(t, s, "/cap")
+	h.connects.Store(0)
+	<-h.closed
+	fds := wstest.OpenFDs()
 
-		const n, capacity = 200, 10
-		var (
-			wg       sync.WaitGroup
-			go1      = make(chan struct{})
-			mu       sync.Mutex
-			statuses = map[int]int{}
-			bad      []string
-			open     []*wstest.RawClient
-		)
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-go1
-				c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/cap"})
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					bad = append(bad, err.Error())
-					return
-				}
-				statuses[resp.StatusCode]++
-				if resp.StatusCode == http.StatusSwitchingProtocols {
-					open = append(open, c) // held: it keeps its slot
-					return
-				}
-				if body := bodyOf(resp); resp.StatusCode == http.StatusServiceUnavailable && !strings.Contains(body, "too many connections") {
-					bad = append(bad, fmt.Sprintf("503 body %q", body))
-				}
-				c.Close()
-			}()
-		}
-		close(go1)
-		wg.Wait()
-		if len(bad) > 0 {
-			t.Errorf("%d dials went wrong, first: %s", len(bad), bad[0])
-		}
-		if statuses[101] != capacity || statuses[503] != n-capacity {
-			t.Errorf("statuses %v, want exactly %d × 101 and %d × 503", statuses, capacity, n-capacity)
-		}
-		st := s.engines["/cap"].Stats()
-		if st.Refused[wscore.RefusedCapacity] != n-capacity || h.connects.Load() != capacity {
-			t.Errorf("refused %v, OnConnect %d times; want %d capacity refusals and %d OnConnect", st.Refused, h.connects.Load(), n-capacity, capacity)
-		}
-		for _, c := range open {
-			echoRaw(t, c, "still served")
+	const n, capacity = 200, 10
+	var (
+		wg       sync.WaitGroup
+		go1      = make(chan struct{})
+		mu       sync.Mutex
+		statuses = map[int]int{}
+		bad      []string
+		open     []*wstest.RawClient
+	)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-go1
+			c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/cap"})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				bad = append(bad, err.Error())
+				return
+			}
+			statuses[resp.StatusCode]++
+			if resp.StatusCode == http.StatusSwitchingProtocols {
+				open = append(open, c) // held: it keeps its slot
+				return
+			}
+			if body := bodyOf(resp); resp.StatusCode == http.StatusServiceUnavailable && !strings.Contains(body, "too many connections") {
+				bad = append(bad, fmt.Sprintf("503 body %q", body))
+			}
 			c.Close()
-		}
-		waitOpen(t, s.engines["/cap"], 0)
-		waitFDs(t, fds, 2, 5*time.Second)
-	})
+		}()
+	}
+	close(go1)
+	wg.Wait()
+	if len(bad) > 0 {
+		t.Errorf("%d dials went wrong, first: %s", len(bad), bad[0])
+	}
+	if statuses[101] != capacity || statuses[503] != n-capacity {
+		t.Errorf("statuses %v, want exactly %d × 101 and %d × 503", statuses, capacity, n-capacity)
+	}
+	st := s.engines["/cap"].Stats()
+	if st.Refused[wscore.RefusedCapacity] != n-capacity || h.connects.Load() != capacity {
+		t.Errorf("refused %v, OnConnect %d times; want %d capacity refusals and %d OnConnect", st.Refused, h.connects.Load(), n-capacity, capacity)
+	}
+	for _, c := range open {
+		echoRaw(t, c, "still served")
+		c.Close()
+	}
+	waitOpen(t, s.engines["/cap"], 0)
+	waitFDs(t, fds, 2, 5*time.Second)
 }
 
 // echoRaw sends one text message and expects it back.
@@ -332,53 +253,51 @@ func echoRaw(t *testing.T, c *wstest.RawClient, msg string) {
 // testHandshakeBurst runs 500 handshakes as fast as 50 clients can: every
 // one answered with 101, every connection reported closed, nothing left.
 func testHandshakeBurst(t *testing.T, setup Setup) {
-	withServer(t, func(t *testing.T) {
-		h := newHooks()
-		s := startHostile(t, setup, h, Route{Path: "/burst"})
-		warm(t, s, "/burst")
-		<-h.closed
-		h.connects.Store(0)
-		accepted0 := s.engines["/burst"].Stats().Accepted
-		fds := wstest.OpenFDs()
+	h := newHooks()
+	s := startWith(t, setup, h.probe, Route{Path: "/burst"})
+	warm(t, s, "/burst")
+	<-h.closed
+	h.connects.Store(0)
+	accepted0 := s.engines["/burst"].Stats().Accepted
+	fds := wstest.OpenFDs()
 
-		const n, workers = 500, 50
-		var next, failures atomic.Int64
-		var first atomic.Value
-		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for next.Add(1) <= n {
-					c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/burst"})
-					if err == nil && resp.StatusCode != http.StatusSwitchingProtocols {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
-					if err != nil {
-						failures.Add(1)
-						first.CompareAndSwap(nil, err.Error())
-						if c != nil {
-							c.Close()
-						}
-						continue
-					}
-					c.Close()
+	const n, workers = 500, 50
+	var next, failures atomic.Int64
+	var first atomic.Value
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= n {
+				c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/burst"})
+				if err == nil && resp.StatusCode != http.StatusSwitchingProtocols {
+					err = fmt.Errorf("status %d", resp.StatusCode)
 				}
-			}()
-		}
-		wg.Wait()
-		if f := failures.Load(); f > 0 {
-			t.Errorf("%d of %d handshakes failed, first: %v", f, n, first.Load())
-		}
-		for i := 0; i < n; i++ {
-			h.nextClose(t, 10*time.Second)
-		}
-		waitOpen(t, s.engines["/burst"], 0)
-		if got := s.engines["/burst"].Stats().Accepted - accepted0; got != n || h.connects.Load() != n {
-			t.Errorf("accepted %d, OnConnect %d, want %d each", got, h.connects.Load(), n)
-		}
-		waitFDs(t, fds, 2, 5*time.Second)
-	})
+				if err != nil {
+					failures.Add(1)
+					first.CompareAndSwap(nil, err.Error())
+					if c != nil {
+						c.Close()
+					}
+					continue
+				}
+				c.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if f := failures.Load(); f > 0 {
+		t.Errorf("%d of %d handshakes failed, first: %v", f, n, first.Load())
+	}
+	for i := 0; i < n; i++ {
+		h.nextClose(t, 10*time.Second)
+	}
+	waitOpen(t, s.engines["/burst"], 0)
+	if got := s.engines["/burst"].Stats().Accepted - accepted0; got != n || h.connects.Load() != n {
+		t.Errorf("accepted %d, OnConnect %d, want %d each", got, h.connects.Load(), n)
+	}
+	waitFDs(t, fds, 2, 5*time.Second)
 }
 
 // heapWatch samples the heap from now on; done returns how far its peak rose
@@ -408,7 +327,7 @@ const mib = 1 << 20
 // connection is dropped; nothing queues up in the server's memory.
 func testPingFlood(t *testing.T, setup Setup) {
 	h := newHooks()
-	s := startHostile(t, setup, h, Route{Path: "/ping", Options: wscore.Options{WriteTimeout: 300 * time.Millisecond}})
+	s := startWith(t, setup, h.probe, Route{Path: "/ping", Options: wscore.Options{WriteTimeout: 300 * time.Millisecond}})
 	c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/ping"})
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("dial: %v %v", resp, err)
@@ -466,7 +385,7 @@ func fragments(c *wstest.RawClient, count, size int, fin bool) []byte {
 // assembled and echoed with memory bounded by its size.
 func testTinyFragments(t *testing.T, setup Setup) {
 	h := newHooks()
-	s := startHostile(t, setup, h,
+	s := startWith(t, setup, h.probe,
 		Route{Path: "/small", Options: wscore.Options{MaxMessagePayloadSize: 1000}},
 		Route{Path: "/default"},
 	)
@@ -573,7 +492,7 @@ func closeRaw(t *testing.T, c *wstest.RawClient) {
 // was announced, and the connection can still be closed.
 func testHugeFrameHeader(t *testing.T, setup Setup) {
 	h := newHooks()
-	s := startHostile(t, setup, h, Route{Path: "/huge", Options: wscore.Options{MaxMessagePayloadSize: wscore.Unlimited}})
+	s := startWith(t, setup, h.probe, Route{Path: "/huge", Options: wscore.Options{MaxMessagePayloadSize: wscore.Unlimited}})
 	c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/huge"})
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("dial: %v %v", resp, err)
@@ -622,7 +541,7 @@ func testHugeFrameHeader(t *testing.T, setup Setup) {
 // rest.
 func testCompressedBomb(t *testing.T, setup Setup) {
 	h := newHooks()
-	s := startHostile(t, setup, h, Route{Path: "/bomb", Options: wscore.Options{
+	s := startWith(t, setup, h.probe, Route{Path: "/bomb", Options: wscore.Options{
 		PerMessageCompressionAccept: wscore.DefaultDeflateAccept,
 		MaxMessagePayloadSize:       1 * mib,
 	}})
@@ -671,7 +590,7 @@ const slowHandshakeTimeout = 1500 * time.Millisecond
 // engine sees it.
 func testSlowHandshake(t *testing.T, setup Setup) {
 	h := newHooks()
-	s := startHostile(t, setup, h, Route{Path: "/slow", Options: wscore.Options{OpenHandshakeTimeout: slowHandshakeTimeout}})
+	s := startWith(t, setup, h.probe, Route{Path: "/slow", Options: wscore.Options{OpenHandshakeTimeout: slowHandshakeTimeout}})
 	conn, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -743,7 +662,7 @@ func testSlowReader(t *testing.T, setup Setup) {
 			results <- r
 		}()
 	}
-	s := startHostile(t, setup, h, Route{Path: "/stuck", Options: wscore.Options{WriteTimeout: 300 * time.Millisecond}})
+	s := startWith(t, setup, h.probe, Route{Path: "/stuck", Options: wscore.Options{WriteTimeout: 300 * time.Millisecond}})
 	growth := heapWatch()
 	c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/stuck"})
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
@@ -803,7 +722,7 @@ func upgradeHead(path, addr string) string {
 // refused with 403 before OnConnect could act on the cookie.
 func testCrossSiteHijacking(t *testing.T, setup Setup) {
 	h := newHooks()
-	s := startHostile(t, setup, h, Route{Path: "/app"})
+	s := startWith(t, setup, h.probe, Route{Path: "/app"})
 	cookie := "Cookie: session=0123456789abcdef\r\n"
 	for _, tc := range []struct{ name, header string }{
 		{"foreign origin", "Origin: https://evil.example\r\n"},
@@ -839,7 +758,7 @@ func testCrossSiteHijacking(t *testing.T, setup Setup) {
 // reaches the response.
 func testHeaderInjection(t *testing.T, setup Setup) {
 	h := newHooks()
-	s := startHostile(t, setup, h, Route{Path: "/inj", Options: wscore.Options{
+	s := startWith(t, setup, h.probe, Route{Path: "/inj", Options: wscore.Options{
 		Subprotocols:                []string{"chat"},
 		PerMessageCompressionAccept: wscore.DefaultDeflateAccept,
 	}})
@@ -887,7 +806,7 @@ func testAcceptInjection(t *testing.T, setup Setup) {
 		}
 		return wscore.Accept{}
 	}
-	s := startHostile(t, setup, h, Route{Path: "/sub", Options: quiet}, Route{Path: "/value", Options: quiet}, Route{Path: "/name", Options: quiet})
+	s := startWith(t, setup, h.probe, Route{Path: "/sub", Options: quiet}, Route{Path: "/value", Options: quiet}, Route{Path: "/name", Options: quiet})
 	for _, path := range []string{"/sub", "/value", "/name"} {
 		resp, body := rawRequest(t, s.addr, upgradeHead(path, s.addr)+"Sec-WebSocket-Protocol: chat\r\n\r\n")
 		if resp.StatusCode != http.StatusInternalServerError {
