@@ -29,19 +29,13 @@ func TestMissingHost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		served := make(chan error, 1)
-		go func() { served <- s.Serve(ln) }()
-		defer func() { ln.Close(); <-served }()
+		addr := serveListenerWith(t, s)
 		for _, req := range []string{
 			"GET / HTTP/1.1\r\n" + head,             // no Host line
 			"GET / HTTP/1.1\r\nHost: \r\n" + head,   // an empty one
 			"GET / HTTP/1.1\r\nHost:\t \r\n" + head, // only blanks
 		} {
-			resp := rawExchange(t, ln.Addr().String(), req)
+			resp := rawExchange(t, addr, req)
 			if !strings.HasPrefix(resp, "HTTP/1.1 400 ") || !strings.Contains(resp, "missing Host") {
 				t.Errorf("%q: got %q, want 400 naming the missing Host", req[:24], resp)
 			}
@@ -84,19 +78,4 @@ func TestMissingHost(t *testing.T) {
 	if n := connects.Load(); n != 0 {
 		t.Errorf("OnConnect ran %d times for requests without Host", n)
 	}
-}
-
-// rawExchange sends req on a fresh connection and returns everything the
-// server answers before it closes.
-func rawExchange(t *testing.T, addr, req string) string {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	io.WriteString(conn, req)
-	out, _ := io.ReadAll(conn)
-	return string(out)
 }

@@ -10,12 +10,23 @@ import (
 	"github.com/wsplug/wsplug/internal/wstest"
 )
 
+// serveListener serves an echo protocol with opts through Serve on a
+// loopback listener; see serveListenerWith.
 func serveListener(t *testing.T, opts Options) (*Server, string) {
 	t.Helper()
 	s, err := NewServer(func() ServerProtocol { return &echoProtocol{} }, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, serveListenerWith(t, s)
+}
+
+// serveListenerWith runs s.Serve (no net/http: the engine reads the request
+// head and owns every goroutine) on a loopback listener and returns its
+// address. When the test ends the listener is closed, Serve must return nil
+// and Shutdown must succeed.
+func serveListenerWith(t *testing.T, s *Server) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -29,9 +40,26 @@ func serveListener(t *testing.T, opts Options) (*Server, string) {
 		}
 		ctx, cancel := contextWithTimeout(5 * time.Second)
 		defer cancel()
-		s.Shutdown(ctx)
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
 	})
-	return s, ln.Addr().String()
+	return ln.Addr().String()
+}
+
+// rawExchange sends req on a fresh connection and returns everything the
+// server answers before it closes.
+func rawExchange(t *testing.T, addr, req string) string {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(conn, req)
+	out, _ := io.ReadAll(conn)
+	return string(out)
 }
 
 func TestServeListener(t *testing.T) {
@@ -55,15 +83,8 @@ func TestServeListener(t *testing.T) {
 		{"NONSENSE\r\n\r\n", "400"},
 		{"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 20000) + "\r\n\r\n", "431"},
 	} {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conn.SetDeadline(time.Now().Add(3 * time.Second))
-		io.WriteString(conn, tc.req)
-		out, _ := io.ReadAll(conn)
-		conn.Close()
-		if !strings.HasPrefix(string(out), "HTTP/1.1 "+tc.status) {
+		out := rawExchange(t, addr, tc.req)
+		if !strings.HasPrefix(out, "HTTP/1.1 "+tc.status) {
 			t.Errorf("%.30q: got %.60q, want %s", tc.req, out, tc.status)
 		}
 	}

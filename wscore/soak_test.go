@@ -1,7 +1,6 @@
 package wscore
 
 import (
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,8 +34,8 @@ var soakOptions = Options{
 	CloseHandshakeTimeout: 500 * time.Millisecond,
 }
 
-// runSoak serves the soak protocol with Serve (no net/http: the engine reads
-// the request head and owns every goroutine) and drives cfg against it. It
+// runSoak serves the soak protocol with Serve (serveListenerWith) and drives
+// cfg against it. It
 // then checks that every opened connection was reported closed once and that
 // file descriptors, goroutines and the heap are back to where they were.
 func runSoak(t *testing.T, cfg wstest.SoakConfig, heapSlack uint64) {
@@ -45,24 +44,7 @@ func runSoak(t *testing.T, cfg wstest.SoakConfig, heapSlack uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
-	defer func() {
-		ln.Close()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-		ctx, cancel := contextWithTimeout(5 * time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	}()
-	cfg.Addr = ln.Addr().String()
+	cfg.Addr = serveListenerWith(t, s)
 
 	// Warm up (pools, the sweeper's timer, the runtime's netpoller), then
 	// take the baseline.
