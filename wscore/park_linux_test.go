@@ -212,13 +212,7 @@ func TestParkingUnderChurn(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	deadline := time.Now().Add(5 * time.Second)
-	for s.Stats().Open > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections still open", s.Stats().Open)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitOpenConns(t, s, 0, 5*time.Second)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(ends) != n {
