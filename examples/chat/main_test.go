@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -59,25 +60,34 @@ func dial(t *testing.T, page string) *websocket.Conn {
 	return c
 }
 
+// waitStatus polls the node's status page for up to 20 s until cond holds
+// for its broadcast fields ("extra"); what says what the test waits for.
+func waitStatus(t *testing.T, page, what string, cond func(extra map[string]any) bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st := statusJSON(t, page)
+		extra, _ := st["extra"].(map[string]any)
+		if cond(extra) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status of %s: %v, want %s", page, st, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // joined waits until the node's status page counts n members of the chat,
 // so a message sent now, on any node, reaches them: the Hub counts a
 // connection only once its Join returned, that is once the node's
 // subscription is confirmed by the broker (a member counted earlier could
 // miss a message published on another node).
-func joined(t *testing.T, page string, n int) map[string]any {
+func joined(t *testing.T, page string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st := statusJSON(t, page)
-		extra, _ := st["extra"].(map[string]any)
-		if extra["topic_members"] == itoa(n) {
-			return st
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("status of %s: %v, want %d members", page, st, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitStatus(t, page, fmt.Sprintf("%d members", n), func(extra map[string]any) bool {
+		return extra["topic_members"] == itoa(n)
+	})
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
@@ -207,17 +217,9 @@ func TestRedisNodes(t *testing.T) {
 	// address nor the error (which names both ends of the lost connection).
 	s.KillPubSub(t)
 	for _, p := range pages {
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			extra, _ = statusJSON(t, p)["extra"].(map[string]any)
-			if extra["broker_resyncs"] == "1" && extra["broker_state"] == "connected" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("status after the fault: %v", extra)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitStatus(t, p, "one resync and the broker connected after the fault", func(extra map[string]any) bool {
+			return extra["broker_resyncs"] == "1" && extra["broker_state"] == "connected"
+		})
 		checkDiscreet(t, p, s.Addr)
 	}
 }
