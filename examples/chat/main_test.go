@@ -241,7 +241,11 @@ func TestUnknownBroker(t *testing.T) {
 	}
 }
 
-func TestBrokerState(t *testing.T) {
+// brokerState's word depends on Connected alone: "connected", else
+// "reconnecting", whatever else the state holds. (It is given only the
+// broker's state, not the page: that the page hides Addr and LastError is
+// checkDiscreet's business, in TestRedisNodes and TestNATSNodes.)
+func TestBrokerStateWord(t *testing.T) {
 	for bs, want := range map[broadcast.BrokerState]string{
 		{Kind: "redis", Connected: true}:                         "connected",
 		{Kind: "redis", Addr: "10.0.0.1:6379", LastError: "EOF"}: "reconnecting",
