@@ -22,13 +22,13 @@
 // # Delivery path
 //
 // Every Publish goes through the broker, and the publishing node receives its
-// own message back like every other node, so all nodes see the order the
-// broker delivers in (see Guarantees). A node subscribes a topic at the broker when its first local member
-// joins and unsubscribes UnsubscribeDelay after the last one left, so it
-// receives only the topics it has members for. A message that arrives is
-// decoded from its Envelope and encoded once as a wscore.PreparedMessage
-// (frames built once per framing configuration, shared by every recipient),
-// then queued for each local member.
+// own message back like every other node, so all nodes see the order the broker
+// delivers in (see Guarantees). A node subscribes a topic at the broker when
+// its first local member joins and unsubscribes UnsubscribeDelay after the last
+// one left, so it receives only the topics it has members for. A message that
+// arrives is decoded from its Envelope and encoded once as a
+// wscore.PreparedMessage (frames built once per framing configuration, shared
+// by every recipient), then queued for each local member.
 //
 // # Slow consumers
 //
