@@ -177,7 +177,8 @@ func TestQueueMessageRidesTheWriteInProgress(t *testing.T) {
 func TestQueueMessageBoundsWhatWaits(t *testing.T) {
 	g := newGatedConn()
 	c := newConn(g, benchConfig(), &BaseServerProtocol{}, false)
-	go c.SendMessage([]byte("first"), false)
+	first := make(chan error, 1)
+	go func() { first <- c.SendMessage([]byte("first"), false) }()
 	<-g.started
 	msg := make([]byte, 1000)
 	returned := make(chan int, 100)
@@ -200,6 +201,18 @@ func TestQueueMessageBoundsWhatWaits(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatal("QueueMessage did not go on after the socket unblocked")
 		}
+	}
+	// A QueueMessage that returned may have left its batch to the write in
+	// progress: the first send's flush takes every batch queued meanwhile
+	// along before it returns (one that found no write in progress wrote its
+	// own). Only then is everything on the wire.
+	select {
+	case err := <-first:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first SendMessage did not return")
 	}
 	if got := len(g.frames(t)); got != 101 {
 		t.Fatalf("%d frames written, want 101", got)
