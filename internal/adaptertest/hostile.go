@@ -1,7 +1,6 @@
 package adaptertest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -596,7 +595,7 @@ func testSlowHandshake(t *testing.T, setup Setup) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	req := "GET /slow HTTP/1.1\r\nHost: " + s.addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + wstest.NewKey() + "\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	req := wstest.Handshake{Path: "/slow"}.Request(s.addr)
 	start := time.Now()
 	stop := make(chan struct{})
 	writer := make(chan struct{})
@@ -692,50 +691,28 @@ func testSlowReader(t *testing.T, setup Setup) {
 	waitOpen(t, s.engines["/stuck"], 0)
 }
 
-// rawRequest sends a request head and parses the answer.
-func rawRequest(t *testing.T, addr, req string) (*http.Response, string) {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(conn, req); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no HTTP answer to %q: %v", req, err)
-	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	resp.Body.Close()
-	return resp, string(body)
-}
-
-func upgradeHead(path, addr string) string {
-	return "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + wstest.NewKey() + "\r\nSec-WebSocket-Version: 13\r\n"
-}
-
 // testCrossSiteHijacking: a page on another origin makes the browser send
 // the user's cookies with its handshake. By default such a request is
 // refused with 403 before OnConnect could act on the cookie.
 func testCrossSiteHijacking(t *testing.T, setup Setup) {
 	h := newHooks()
 	s := startWith(t, setup, h.probe, Route{Path: "/app"})
-	cookie := "Cookie: session=0123456789abcdef\r\n"
-	for _, tc := range []struct{ name, header string }{
-		{"foreign origin", "Origin: https://evil.example\r\n"},
-		{"foreign origin, same host name on another port", "Origin: http://127.0.0.1:1\r\n"},
-		{"null origin", "Origin: null\r\n"},
-		{"hybi-08 foreign origin", "Sec-WebSocket-Origin: https://evil.example\r\n"},
+	withCookie := func(hdr http.Header) http.Header {
+		hdr = hdr.Clone()
+		hdr.Set("Cookie", "session=0123456789abcdef")
+		return hdr
+	}
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+	}{
+		{"foreign origin", http.Header{"Origin": {"https://evil.example"}}},
+		{"foreign origin, same host name on another port", http.Header{"Origin": {"http://127.0.0.1:1"}}},
+		{"null origin", http.Header{"Origin": {"null"}}},
+		{"hybi-08 foreign origin", http.Header{"Sec-WebSocket-Version": {"8"}, "Sec-WebSocket-Origin": {"https://evil.example"}}},
 	} {
-		head := upgradeHead("/app", s.addr)
-		if strings.HasPrefix(tc.name, "hybi-08") {
-			head = strings.Replace(head, "Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8", 1)
-		}
-		resp, body := rawRequest(t, s.addr, head+tc.header+cookie+"\r\n")
-		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "origin") {
+		resp := rawHandshake(t, s.addr, wstest.Handshake{Path: "/app", Header: withCookie(tc.header)})
+		if body := bodyOf(resp); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "origin") {
 			t.Errorf("%s with a cookie: %d %q, want 403", tc.name, resp.StatusCode, body)
 		}
 	}
@@ -743,7 +720,7 @@ func testCrossSiteHijacking(t *testing.T, setup Setup) {
 		t.Errorf("OnConnect ran %d times for cross-site requests", n)
 	}
 	// The same cookie from the page's own origin is served.
-	resp, _ := rawRequest(t, s.addr, upgradeHead("/app", s.addr)+"Origin: "+s.base+"\r\n"+cookie+"\r\n")
+	resp := rawHandshake(t, s.addr, wstest.Handshake{Path: "/app", Header: withCookie(http.Header{"Origin": {s.base}})})
 	if resp.StatusCode != http.StatusSwitchingProtocols || h.connects.Load() != 1 {
 		t.Errorf("same-origin request with a cookie: %d, OnConnect %d times", resp.StatusCode, h.connects.Load())
 	}
@@ -762,21 +739,23 @@ func testHeaderInjection(t *testing.T, setup Setup) {
 		Subprotocols:                []string{"chat"},
 		PerMessageCompressionAccept: wscore.DefaultDeflateAccept,
 	}})
-	for _, line := range []string{
-		"Sec-WebSocket-Protocol: chat\rX-Injected: yes\r\n",
-		"Sec-WebSocket-Protocol: chat\r\n X-Injected: yes\r\n",
-		"Sec-WebSocket-Protocol: chat\r\n\tX-Injected: yes\r\n",
-		"Sec-WebSocket-Extensions: permessage-deflate\rX-Injected: yes\r\n",
-		"Sec-WebSocket-Extensions: permessage-deflate\r\n X-Injected: yes\r\n",
-		"Sec-WebSocket-Extensions: permessage-deflate; x=\"a\rX-Injected: yes\"\r\n",
+	// Each value is written as it is: the CR, or the CRLF and the blank that
+	// fold the line, go on the wire inside the header.
+	for _, offer := range []http.Header{
+		{"Sec-WebSocket-Protocol": {"chat\rX-Injected: yes"}},
+		{"Sec-WebSocket-Protocol": {"chat\r\n X-Injected: yes"}},
+		{"Sec-WebSocket-Protocol": {"chat\r\n\tX-Injected: yes"}},
+		{"Sec-WebSocket-Extensions": {"permessage-deflate\rX-Injected: yes"}},
+		{"Sec-WebSocket-Extensions": {"permessage-deflate\r\n X-Injected: yes"}},
+		{"Sec-WebSocket-Extensions": {"permessage-deflate; x=\"a\rX-Injected: yes\""}},
 	} {
-		resp, body := rawRequest(t, s.addr, upgradeHead("/inj", s.addr)+line+"\r\n")
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("%q: %d %q, want 400", line, resp.StatusCode, body)
+		resp := rawHandshake(t, s.addr, wstest.Handshake{Path: "/inj", Header: offer})
+		if body := bodyOf(resp); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%q: %d %q, want 400", offer, resp.StatusCode, body)
 		}
 		for k := range resp.Header {
 			if strings.Contains(strings.ToLower(k), "injected") || strings.Contains(strings.ToLower(strings.Join(resp.Header[k], " ")), "injected") {
-				t.Errorf("%q: the response carries %s: %q", line, k, resp.Header[k])
+				t.Errorf("%q: the response carries %s: %q", offer, k, resp.Header[k])
 			}
 		}
 	}
@@ -784,7 +763,10 @@ func testHeaderInjection(t *testing.T, setup Setup) {
 		t.Errorf("OnConnect ran %d times for malformed offers", n)
 	}
 	// The same offers without the injection are served and answered.
-	resp, _ := rawRequest(t, s.addr, upgradeHead("/inj", s.addr)+"Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+	resp := rawHandshake(t, s.addr, wstest.Handshake{Path: "/inj", Header: http.Header{
+		"Sec-WebSocket-Protocol":   {"chat"},
+		"Sec-WebSocket-Extensions": {"permessage-deflate"},
+	}})
 	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Protocol") != "chat" || !strings.HasPrefix(resp.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate") {
 		t.Errorf("clean offers: %d %v", resp.StatusCode, resp.Header)
 	}
@@ -808,8 +790,8 @@ func testAcceptInjection(t *testing.T, setup Setup) {
 	}
 	s := startWith(t, setup, h.probe, Route{Path: "/sub", Options: quiet}, Route{Path: "/value", Options: quiet}, Route{Path: "/name", Options: quiet})
 	for _, path := range []string{"/sub", "/value", "/name"} {
-		resp, body := rawRequest(t, s.addr, upgradeHead(path, s.addr)+"Sec-WebSocket-Protocol: chat\r\n\r\n")
-		if resp.StatusCode != http.StatusInternalServerError {
+		resp := rawHandshake(t, s.addr, wstest.Handshake{Path: path, Header: http.Header{"Sec-WebSocket-Protocol": {"chat"}}})
+		if body := bodyOf(resp); resp.StatusCode != http.StatusInternalServerError {
 			t.Errorf("%s: %d %q, want 500", path, resp.StatusCode, body)
 		}
 		if v := resp.Header.Get("X-Injected"); v != "" || resp.Header.Get("Set-Cookie") != "" || resp.Header.Get("Sec-WebSocket-Protocol") != "" {

@@ -81,47 +81,55 @@ func AcceptFor(key string) string {
 	return base64.StdEncoding.EncodeToString(h[:])
 }
 
+// Request is the request head hs stands for, sent to a server at addr:
+// Raw with ADDR replaced by addr, or a generated upgrade request (a fresh
+// Sec-WebSocket-Key each call). Tests that must send it some other way (a
+// byte at a time, say) write it themselves.
+func (hs Handshake) Request(addr string) string {
+	if hs.Raw != "" {
+		return strings.ReplaceAll(hs.Raw, "ADDR", addr)
+	}
+	path := hs.Path
+	if path == "" {
+		path = "/"
+	}
+	host := hs.Host
+	if host == "" {
+		host = addr
+	}
+	h := http.Header{
+		"Upgrade":               {"websocket"},
+		"Connection":            {"Upgrade"},
+		"Sec-WebSocket-Key":     {NewKey()},
+		"Sec-WebSocket-Version": {"13"},
+	}
+	for k, vs := range hs.Header {
+		if len(vs) == 1 && vs[0] == "" {
+			delete(h, http.CanonicalHeaderKey(k))
+			delete(h, k)
+			for hk := range h {
+				if strings.EqualFold(hk, k) {
+					delete(h, hk)
+				}
+			}
+			continue
+		}
+		h[k] = vs
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\n", path, host)
+	for k, vs := range h {
+		for _, v := range vs {
+			fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+		}
+	}
+	b.WriteString("\r\n")
+	return b.String()
+}
+
 // Handshake sends the request and reads the response head.
 func (c *RawClient) Handshake(hs Handshake) (*http.Response, error) {
-	req := strings.ReplaceAll(hs.Raw, "ADDR", c.Conn.RemoteAddr().String())
-	if req == "" {
-		path := hs.Path
-		if path == "" {
-			path = "/"
-		}
-		host := hs.Host
-		if host == "" {
-			host = c.Conn.RemoteAddr().String()
-		}
-		h := http.Header{
-			"Upgrade":               {"websocket"},
-			"Connection":            {"Upgrade"},
-			"Sec-WebSocket-Key":     {NewKey()},
-			"Sec-WebSocket-Version": {"13"},
-		}
-		for k, vs := range hs.Header {
-			if len(vs) == 1 && vs[0] == "" {
-				delete(h, http.CanonicalHeaderKey(k))
-				delete(h, k)
-				for hk := range h {
-					if strings.EqualFold(hk, k) {
-						delete(h, hk)
-					}
-				}
-				continue
-			}
-			h[k] = vs
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\n", path, host)
-		for k, vs := range h {
-			for _, v := range vs {
-				fmt.Fprintf(&b, "%s: %s\r\n", k, v)
-			}
-		}
-		b.WriteString("\r\n")
-		req = b.String()
-	}
+	req := hs.Request(c.Conn.RemoteAddr().String())
 	c.Conn.SetDeadline(time.Now().Add(5 * time.Second))
 	defer c.Conn.SetDeadline(time.Time{})
 	if _, err := io.WriteString(c.Conn, req); err != nil {
