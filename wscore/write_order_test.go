@@ -97,6 +97,9 @@ func TestWriterOrderAfterWaiting(t *testing.T) {
 		if got == "1:F:5 8:F:2" && closed != 1 {
 			t.Fatalf("the large message was not written but %d sends reported ErrClosed", closed)
 		}
+		if got == "1:F:5 2:F:4097 8:F:2" && closed != 0 {
+			t.Fatalf("the large message was written but %d sends reported ErrClosed", closed)
+		}
 	})
 
 	t.Run("no message inside a fragmented one", func(t *testing.T) {
@@ -115,7 +118,11 @@ func TestWriterOrderAfterWaiting(t *testing.T) {
 				return
 			}
 			for range 3 {
-				w.Write(bytes.Repeat([]byte("x"), defaultStreamFrameSize))
+				if _, err := w.Write(bytes.Repeat([]byte("x"), defaultStreamFrameSize)); err != nil {
+					w.Close()
+					streamed <- err
+					return
+				}
 			}
 			streamed <- w.Close()
 		}()
@@ -130,17 +137,31 @@ func TestWriterOrderAfterWaiting(t *testing.T) {
 		if err := <-streamed; err != nil {
 			t.Fatal(err)
 		}
+		// The first message, then the large one and the fragmented one in
+		// either order: the large one exactly once, the fragmented one as its
+		// opener followed by its continuations, nothing inside it.
 		frames := g.frames(t)
-		inStream := false
-		for _, f := range frames {
-			switch {
+		if len(frames) == 0 || frames[0] != "1:F:5" {
+			t.Fatalf("frames %v, want the first message first", frames)
+		}
+		var large, openers int
+		for i := 1; i < len(frames); i++ {
+			switch f := frames[i]; {
+			case f == "2:F:4097":
+				large++
 			case strings.HasPrefix(f, "1:-:"):
-				inStream = true
-			case strings.HasPrefix(f, "0:F:"):
-				inStream = false
-			case !strings.HasPrefix(f, "0:") && inStream:
-				t.Fatalf("frame %s inside a fragmented message: %v", f, frames)
+				openers++
+				for i++; i < len(frames) && strings.HasPrefix(frames[i], "0:-:"); i++ {
+				}
+				if i == len(frames) || !strings.HasPrefix(frames[i], "0:F:") {
+					t.Fatalf("the fragmented message is not its opener followed by its continuations: %v", frames)
+				}
+			default:
+				t.Fatalf("frame %s outside the messages sent, or inside the fragmented one: %v", f, frames)
 			}
+		}
+		if large != 1 || openers != 1 {
+			t.Fatalf("%d large messages and %d fragmented ones, want one each: %v", large, openers, frames)
 		}
 	})
 }
