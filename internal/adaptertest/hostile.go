@@ -162,16 +162,34 @@ func waitFDs(t *testing.T, base, slack int, timeout time.Duration) {
 	}
 }
 
-// warm opens and closes one connection, so the server, the framework's pools
-// and the runtime's poller exist before a baseline is taken.
-func warm(t *testing.T, s *server, path string) {
+// mustDialRaw dials s with hs and fails t unless the answer is 101. The
+// client is closed when the test ends.
+func mustDialRaw(t *testing.T, s *server, hs wstest.Handshake) *wstest.RawClient {
 	t.Helper()
-	c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: path})
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("warm-up dial: %v %v", resp, err)
+	c, resp, err := wstest.Dial(s.addr, hs)
+	if err != nil {
+		t.Fatalf("dial %s: %v", hs.Path, err)
 	}
-	c.Close()
+	t.Cleanup(func() { c.Close() })
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("dial %s: %d %q, want 101", hs.Path, resp.StatusCode, bodyOf(resp))
+	}
+	return c
+}
+
+// warm opens and closes one connection, so the server, the framework's pools
+// and the runtime's poller exist before a baseline is taken. Once the engine
+// has reported it closed, h starts over: no connect counted, nothing opened
+// or closed pending.
+func warm(t *testing.T, s *server, h *hooks, path string) {
+	t.Helper()
+	mustDialRaw(t, s, wstest.Handshake{Path: path}).Close()
+	h.nextClose(t, 5*time.Second)
 	waitOpen(t, s.engines[path], 0)
+	h.connects.Store(0)
+	for len(h.opened) > 0 {
+		<-h.opened
+	}
 }
 
 // testMaxConnectionsBurst dials 200 times at once against MaxConnections 10:
@@ -180,9 +198,7 @@ func warm(t *testing.T, s *server, path string) {
 func testMaxConnectionsBurst(t *testing.T, setup Setup) {
 	h := newHooks()
 	s := startWith(t, setup, h.probe, Route{Path: "/cap", Options: wscore.Options{MaxConnections: 10}})
-	warm(t, s, "/cap")
-	h.connects.Store(0)
-	<-h.closed
+	warm(t, s, h, "/cap")
 	fds := wstest.OpenFDs()
 
 	const n, capacity = 200, 10
@@ -254,9 +270,7 @@ func echoRaw(t *testing.T, c *wstest.RawClient, msg string) {
 func testHandshakeBurst(t *testing.T, setup Setup) {
 	h := newHooks()
 	s := startWith(t, setup, h.probe, Route{Path: "/burst"})
-	warm(t, s, "/burst")
-	<-h.closed
-	h.connects.Store(0)
+	warm(t, s, h, "/burst")
 	accepted0 := s.engines["/burst"].Stats().Accepted
 	fds := wstest.OpenFDs()
 
@@ -327,11 +341,7 @@ const mib = 1 << 20
 func testPingFlood(t *testing.T, setup Setup) {
 	h := newHooks()
 	s := startWith(t, setup, h.probe, Route{Path: "/ping", Options: wscore.Options{WriteTimeout: 300 * time.Millisecond}})
-	c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/ping"})
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("dial: %v %v", resp, err)
-	}
-	defer c.Close()
+	c := mustDialRaw(t, s, wstest.Handshake{Path: "/ping"})
 	var batch []byte
 	for len(batch) < 64<<10 {
 		batch = append(batch, c.EncodeFrame(wstest.Ping(bytes.Repeat([]byte{'p'}, 125)))...)
@@ -403,11 +413,7 @@ func testTinyFragments(t *testing.T, setup Setup) {
 		}},
 	} {
 		t.Run("small limit/"+tc.name, func(t *testing.T) {
-			c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/small"})
-			if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-				t.Fatalf("dial: %v %v", resp, err)
-			}
-			defer c.Close()
+			c := mustDialRaw(t, s, wstest.Handshake{Path: "/small"})
 			b := tc.payload(c)
 			wrote := make(chan error, 1)
 			go func() { _, err := c.Conn.Write(b); wrote <- err }()
@@ -434,11 +440,7 @@ func testTinyFragments(t *testing.T, setup Setup) {
 		size int
 	}{{"one-byte", 1}, {"zero-byte", 0}} {
 		t.Run("default limit/"+tc.name, func(t *testing.T) {
-			c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/default"})
-			if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-				t.Fatalf("dial: %v %v", resp, err)
-			}
-			defer c.Close()
+			c := mustDialRaw(t, s, wstest.Handshake{Path: "/default"})
 			b := fragments(c, count, tc.size, true)
 			growth := heapWatch()
 			wrote := make(chan error, 1)
@@ -492,11 +494,7 @@ func closeRaw(t *testing.T, c *wstest.RawClient) {
 func testHugeFrameHeader(t *testing.T, setup Setup) {
 	h := newHooks()
 	s := startWith(t, setup, h.probe, Route{Path: "/huge", Options: wscore.Options{MaxMessagePayloadSize: wscore.Unlimited}})
-	c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/huge"})
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("dial: %v %v", resp, err)
-	}
-	defer c.Close()
+	c := mustDialRaw(t, s, wstest.Handshake{Path: "/huge"})
 	conn := h.nextOpen(t)
 	alloc0 := wstest.TotalAlloc()
 	hdr := []byte{0x82, 0x80 | 127}
@@ -663,11 +661,7 @@ func testSlowReader(t *testing.T, setup Setup) {
 	}
 	s := startWith(t, setup, h.probe, Route{Path: "/stuck", Options: wscore.Options{WriteTimeout: 300 * time.Millisecond}})
 	growth := heapWatch()
-	c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/stuck"})
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("dial: %v %v", resp, err)
-	}
-	defer c.Close() // never read
+	mustDialRaw(t, s, wstest.Handshake{Path: "/stuck"}) // never read
 	var r result
 	select {
 	case r = <-results:
