@@ -246,23 +246,13 @@ func testMaxConnectionsBurst(t *testing.T, setup Setup) {
 		t.Errorf("refused %v, OnConnect %d times; want %d capacity refusals and %d OnConnect", st.Refused, h.connects.Load(), n-capacity, capacity)
 	}
 	for _, c := range open {
-		echoRaw(t, c, "still served")
+		if err := c.Echo("still served", 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
 		c.Close()
 	}
 	waitOpen(t, s.engines["/cap"], 0)
 	waitFDs(t, fds, 2, 5*time.Second)
-}
-
-// echoRaw sends one text message and expects it back.
-func echoRaw(t *testing.T, c *wstest.RawClient, msg string) {
-	t.Helper()
-	if err := c.WriteFrame(wstest.Text(msg)); err != nil {
-		t.Fatalf("write: %v", err)
-	}
-	op, got, _, err := c.ReadMessage(5 * time.Second)
-	if err != nil || op != wstest.OpText || string(got) != msg {
-		t.Fatalf("echo: op %d %q %v", op, got, err)
-	}
 }
 
 // testHandshakeBurst runs 500 handshakes as fast as 50 clients can: every
@@ -417,7 +407,7 @@ func testTinyFragments(t *testing.T, setup Setup) {
 			b := tc.payload(c)
 			wrote := make(chan error, 1)
 			go func() { _, err := c.Conn.Write(b); wrote <- err }()
-			f, err := readUntilClose(c, 10*time.Second)
+			f, err := c.ReadUntilClose(10 * time.Second)
 			if err != nil {
 				t.Fatalf("no close frame: %v", err)
 			}
@@ -456,36 +446,12 @@ func testTinyFragments(t *testing.T, setup Setup) {
 			if g > 8*mib {
 				t.Errorf("heap grew by %.1f MiB for a %d-byte message in %d frames", float64(g)/mib, len(got), count+1)
 			}
-			closeRaw(t, c)
+			if err := c.CloseHandshake(1000, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
 			h.nextClose(t, 5*time.Second)
 		})
 	}
-}
-
-// readUntilClose reads frames until the server's close frame.
-func readUntilClose(c *wstest.RawClient, timeout time.Duration) (wstest.Frame, error) {
-	deadline := time.Now().Add(timeout)
-	for {
-		f, err := c.ReadFrame(time.Until(deadline))
-		if err != nil || f.Op == wstest.OpClose {
-			return f, err
-		}
-	}
-}
-
-// closeRaw completes a client-initiated closing handshake.
-func closeRaw(t *testing.T, c *wstest.RawClient) {
-	t.Helper()
-	c.WriteFrame(wstest.CloseFrame(1000, ""))
-	if f, err := readUntilClose(c, 5*time.Second); err != nil {
-		t.Fatalf("close: %v", err)
-	} else if code, _ := wstest.CloseCode(f.Payload); code != 1000 {
-		t.Fatalf("close answered with %d", code)
-	}
-	if _, err := c.WaitClosed(5 * time.Second); err != nil {
-		t.Errorf("server kept TCP open after the close: %v", err)
-	}
-	c.Close()
 }
 
 // testHugeFrameHeader announces a 1 TiB frame with MaxMessagePayloadSize
@@ -559,7 +525,7 @@ func testCompressedBomb(t *testing.T, setup Setup) {
 	if err := c.WriteFrame(wstest.Frame{Fin: true, Rsv: 4, Op: wstest.OpBinary, Payload: bomb}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := readUntilClose(c, 10*time.Second)
+	f, err := c.ReadUntilClose(10 * time.Second)
 	alloc := wstest.TotalAlloc() - alloc0
 	if err != nil {
 		t.Fatalf("no close frame: %v", err)
