@@ -56,6 +56,89 @@ func (l *loopConn) SetWriteDeadline(time.Time) error { return nil }
 // sinkConn is a net.Conn whose peer discards everything: the write path only.
 type sinkConn struct{ loopConn }
 
+// recordingConn is a loopConn that counts its writes and records what they
+// wrote (unless discard). Made by newGatedConn, its writes block until the
+// gate opens, and the first write closes started when it begins.
+type recordingConn struct {
+	loopConn
+	started chan struct{}
+	gate    chan struct{} // nil: writes go through at once
+	once    sync.Once
+	mu      sync.Mutex
+	wrote   bytes.Buffer
+	writes  int
+	discard bool // count only (benchmarks)
+}
+
+func newGatedConn() *recordingConn {
+	return &recordingConn{started: make(chan struct{}), gate: make(chan struct{})}
+}
+
+func (r *recordingConn) Write(p []byte) (int, error) {
+	if r.gate != nil {
+		r.once.Do(func() { close(r.started) })
+		<-r.gate
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.writes++
+	if r.discard {
+		return len(p), nil
+	}
+	return r.wrote.Write(p)
+}
+
+func (r *recordingConn) writeCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.writes
+}
+
+// recordedFrame is a frame a recordingConn recorded.
+type recordedFrame struct {
+	op      byte
+	fin     bool
+	payload []byte
+}
+
+// String is the frame as "op:fin:len", e.g. "1:F:5" ("-" when not final).
+func (f recordedFrame) String() string {
+	fin := "-"
+	if f.fin {
+		fin = "F"
+	}
+	return fmt.Sprintf("%d:%s:%d", f.op, fin, len(f.payload))
+}
+
+// decode parses what was written as frames; it fails the test when the bytes
+// are not whole frames.
+func (r *recordingConn) decode(t *testing.T) []recordedFrame {
+	t.Helper()
+	r.mu.Lock()
+	b := append([]byte(nil), r.wrote.Bytes()...)
+	r.mu.Unlock()
+	var out []recordedFrame
+	for len(b) > 0 {
+		h, n, err := parseFrameHeader(b)
+		if err != nil || int64(len(b)-n) < h.length {
+			t.Fatalf("written bytes do not parse as whole frames: %v", err)
+		}
+		out = append(out, recordedFrame{h.opcode, h.fin, b[n : n+int(h.length)]})
+		b = b[n+int(h.length):]
+	}
+	return out
+}
+
+// frames is decode's frames as "op:fin:len" items.
+func (r *recordingConn) frames(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, f := range r.decode(t) {
+		out = append(out, f.String())
+	}
+	return out
+}
+
 // msgCounter counts delivered messages and drops them.
 type msgCounter struct {
 	BaseServerProtocol
@@ -151,7 +234,7 @@ func BenchmarkEchoQueued(b *testing.B) {
 		b.Run(fmt.Sprintf("size=%d", n), func(b *testing.B) {
 			payload := benchPayload(n, false)
 			chunk, frameLen := clientFrames(payload, false)
-			cc := &writeCountConn{loopConn: loopConn{chunk: chunk, left: b.N * frameLen}}
+			cc := &recordingConn{loopConn: loopConn{chunk: chunk, left: b.N * frameLen}}
 			cc.discard = true
 			c := newConn(cc, benchConfig(), queueEcho{}, false)
 			b.SetBytes(int64(n))

@@ -6,57 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// gatedConn is a net.Conn whose writes block until the gate opens (the first
-// write signals that it started), and which records what was written.
-type gatedConn struct {
-	loopConn
-	started chan struct{}
-	gate    chan struct{}
-	once    sync.Once
-	mu      sync.Mutex
-	wrote   bytes.Buffer
-	writes  int
-}
-
-func newGatedConn() *gatedConn {
-	return &gatedConn{started: make(chan struct{}), gate: make(chan struct{})}
-}
-
-func (g *gatedConn) Write(p []byte) (int, error) {
-	g.once.Do(func() { close(g.started) })
-	<-g.gate
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.writes++
-	return g.wrote.Write(p)
-}
-
-// frames decodes what was written as "op:fin:len" items, e.g. "1:F:5".
-func (g *gatedConn) frames(t *testing.T) []string {
-	t.Helper()
-	g.mu.Lock()
-	b := append([]byte(nil), g.wrote.Bytes()...)
-	g.mu.Unlock()
-	var out []string
-	for len(b) > 0 {
-		h, n, err := parseFrameHeader(b)
-		if err != nil {
-			t.Fatalf("written bytes do not parse as frames: %v", err)
-		}
-		fin := "-"
-		if h.fin {
-			fin = "F"
-		}
-		out = append(out, fmt.Sprintf("%d:%s:%d", h.opcode, fin, h.length))
-		b = b[n+int(h.length):]
-	}
-	return out
-}
 
 // settle gives goroutines started just before the time to reach their wait in
 // the writer.
@@ -187,8 +139,8 @@ func TestQueueMessageRidesTheWriteInProgress(t *testing.T) {
 	if got != "1:F:5 1:F:8 1:F:8 1:F:8" {
 		t.Fatalf("frames: %s", got)
 	}
-	if g.writes != 2 {
-		t.Errorf("%d writes, want 2 (the first message, then the three queued together)", g.writes)
+	if n := g.writeCount(); n != 2 {
+		t.Errorf("%d writes, want 2 (the first message, then the three queued together)", n)
 	}
 }
 
@@ -255,26 +207,6 @@ func TestQueueMessageAfterClose(t *testing.T) {
 	}
 }
 
-// writeCountConn serves its input in one read, then io.EOF, and counts the
-// writes of what the connection sends.
-type writeCountConn struct {
-	loopConn
-	mu      sync.Mutex
-	wrote   bytes.Buffer
-	writes  int
-	discard bool // count only (benchmarks)
-}
-
-func (cc *writeCountConn) Write(p []byte) (int, error) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	cc.writes++
-	if cc.discard {
-		return len(p), nil
-	}
-	return cc.wrote.Write(p)
-}
-
 type queueEcho struct{ BaseServerProtocol }
 
 func (queueEcho) OnMessage(c *Conn, p []byte, isBinary bool) {
@@ -294,23 +226,22 @@ func TestQueueMessageBatchesAnswers(t *testing.T) {
 				chunk, n := clientFrames(fmt.Appendf(nil, "message %02d", i), true)
 				in = append(in, chunk[:n]...)
 			}
-			cc := &writeCountConn{loopConn: loopConn{chunk: in, left: len(in)}}
+			cc := &recordingConn{loopConn: loopConn{chunk: in, left: len(in)}}
 			c := newConn(cc, benchConfig(), queueEcho{}, false)
 			if err := c.readLoop(); !errors.Is(err, io.EOF) {
 				t.Fatalf("read loop ended with %v", err)
 			}
-			cc.mu.Lock()
-			defer cc.mu.Unlock()
-			if cc.writes != tc.writes {
-				t.Errorf("%d writes for %d answers, want %d", cc.writes, tc.messages, tc.writes)
+			if n := cc.writeCount(); n != tc.writes {
+				t.Errorf("%d writes for %d answers, want %d", n, tc.messages, tc.writes)
 			}
-			b := cc.wrote.Bytes()
-			for i := range tc.messages {
-				h, n, err := parseFrameHeader(b)
-				if err != nil || h.opcode != opText || string(b[n:n+int(h.length)]) != fmt.Sprintf("message %02d", i) {
-					t.Fatalf("answer %d: %+v %v %q", i, h, err, b)
+			frames := cc.decode(t)
+			if len(frames) != tc.messages {
+				t.Fatalf("%d frames written for %d answers", len(frames), tc.messages)
+			}
+			for i, f := range frames {
+				if f.String() != "1:F:10" || string(f.payload) != fmt.Sprintf("message %02d", i) {
+					t.Fatalf("answer %d: %s %q", i, f, f.payload)
 				}
-				b = b[n+int(h.length):]
 			}
 		})
 	}
