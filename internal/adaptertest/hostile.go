@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -142,26 +141,6 @@ func (h *hooks) nextOpen(t *testing.T) *wscore.Conn {
 	}
 }
 
-// waitFDs waits until the process holds no more descriptors than base+slack.
-func waitFDs(t *testing.T, base, slack int, timeout time.Duration) {
-	t.Helper()
-	if base < 0 {
-		return // no /proc
-	}
-	deadline := time.Now().Add(timeout)
-	for {
-		n := wstest.OpenFDs()
-		if n <= base+slack {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%d file descriptors open, %d before (slack %d)", n, base, slack)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // mustDialRaw dials s with hs and fails t unless the answer is 101. The
 // client is closed when the test ends.
 func mustDialRaw(t *testing.T, s *server, hs wstest.Handshake) *wstest.RawClient {
@@ -252,7 +231,7 @@ func testMaxConnectionsBurst(t *testing.T, setup Setup) {
 		c.Close()
 	}
 	waitOpen(t, s.engines["/cap"], 0)
-	waitFDs(t, fds, 2, 5*time.Second)
+	wstest.WaitFDs(t, fds, 2, 5*time.Second)
 }
 
 // testHandshakeBurst runs 500 handshakes as fast as 50 clients can: every
@@ -300,16 +279,13 @@ func testHandshakeBurst(t *testing.T, setup Setup) {
 	if got := s.engines["/burst"].Stats().Accepted - accepted0; got != n || h.connects.Load() != n {
 		t.Errorf("accepted %d, OnConnect %d, want %d each", got, h.connects.Load(), n)
 	}
-	waitFDs(t, fds, 2, 5*time.Second)
+	wstest.WaitFDs(t, fds, 2, 5*time.Second)
 }
 
 // heapWatch samples the heap from now on; done returns how far its peak rose
 // above where it was at the start.
 func heapWatch() (done func() uint64) {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapAlloc
+	base := wstest.Snapshot().Heap
 	stop := make(chan struct{})
 	peak := wstest.HeapPeak(2*time.Millisecond, stop)
 	return func() uint64 {
