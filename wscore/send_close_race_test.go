@@ -183,8 +183,10 @@ func sendUntilClosedBy(t *testing.T, queue, silent bool, closeFn func(c *Conn) e
 			}
 		}
 	}
-	if ok+failed != senders*perSender || ok < after {
-		t.Errorf("%d sends succeeded, %d failed", ok, failed)
+	// Every received message was matched to a send that succeeded above: any
+	// other message the client got was never sent.
+	if ok != len(cc.got) || ok < after {
+		t.Errorf("%d sends succeeded (%d failed), the client received %d messages, want as many and at least %d", ok, failed, len(cc.got), after)
 	}
 	t.Logf("%d sends written before the close frame, %d refused after it", ok, failed)
 
