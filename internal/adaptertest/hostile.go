@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/flate"
-
 	"github.com/wsplug/wsplug/internal/wstest"
 	"github.com/wsplug/wsplug/wscore"
 )
@@ -484,21 +482,17 @@ func testCompressedBomb(t *testing.T, setup Setup) {
 		PerMessageCompressionAccept: wscore.DefaultDeflateAccept,
 		MaxMessagePayloadSize:       1 * mib,
 	}})
-	c, resp, err := wstest.Dial(s.addr, wstest.Handshake{Path: "/bomb", Header: http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate"}}})
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("dial: %v %v", resp, err)
+	c, err := wstest.DialDeflatePath(s.addr, "/bomb", "permessage-deflate")
+	if err != nil {
+		t.Fatalf("dial: %v", err)
 	}
-	defer c.Close()
-	if ext := resp.Header.Get("Sec-WebSocket-Extensions"); !strings.HasPrefix(ext, "permessage-deflate") {
-		t.Fatalf("compression not negotiated: %q", ext)
+	t.Cleanup(func() { c.Close() })
+	if c.Resp.StatusCode != http.StatusSwitchingProtocols || !strings.HasPrefix(c.Extensions, "permessage-deflate") {
+		t.Fatalf("compression not negotiated: %d %q", c.Resp.StatusCode, c.Extensions)
 	}
-	var z bytes.Buffer
-	fw, _ := flate.NewWriter(&z, flate.BestCompression)
-	fw.Write(make([]byte, 8*mib))
-	fw.Flush()
-	bomb := bytes.TrimSuffix(z.Bytes(), []byte{0, 0, 0xff, 0xff})
+	bomb := c.Compress(make([]byte, 8*mib))
 	alloc0 := wstest.TotalAlloc()
-	if err := c.WriteFrame(wstest.Frame{Fin: true, Rsv: 4, Op: wstest.OpBinary, Payload: bomb}); err != nil {
+	if err := c.SendFrames(wstest.OpBinary, 4, bomb, 0); err != nil { // one frame, RSV1: compressed
 		t.Fatal(err)
 	}
 	f, err := c.ReadUntilClose(10 * time.Second)
