@@ -28,6 +28,16 @@ func (p *raceProtocol) OnClose(c *Conn, wasClean bool, code int, reason string) 
 	p.last <- closeInfo{wasClean: wasClean, code: code, reason: reason}
 }
 
+// waitDone waits for c to end: once Done is closed, OnClose has returned.
+func waitDone(t *testing.T, c *Conn) {
+	t.Helper()
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connection did not end within 10s")
+	}
+}
+
 // countingClient reads everything the server sends until its close frame,
 // answers that close with the same code and checks that nothing follows it.
 type countingClient struct {
@@ -190,9 +200,8 @@ func sendUntilClosedBy(t *testing.T, queue, silent bool, closeFn func(c *Conn) e
 	}
 	t.Logf("%d sends written before the close frame, %d refused after it", ok, failed)
 
-	<-c.Done()
-	ci := <-last
-	time.Sleep(50 * time.Millisecond)
+	waitDone(t, c) // OnClose has returned
+	ci := waitClose(t, last)
 	if n := closes.Load(); n != 1 {
 		t.Errorf("OnClose ran %d times", n)
 	}
@@ -298,7 +307,12 @@ func TestSendMessageDuringPeerReset(t *testing.T) {
 	}
 	ts := serve(t, s, nil)
 	raw := dialRaw(t, ts)
-	c := <-opened
+	var c *Conn
+	select {
+	case c = <-opened:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no OnOpen")
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for g := 0; g < 8; g++ {
@@ -329,14 +343,13 @@ func TestSendMessageDuringPeerReset(t *testing.T) {
 			t.Errorf("a sender ended with %v, want an error wrapping ErrClosed", err)
 		}
 	}
-	<-c.Done()
+	waitDone(t, c) // OnClose has returned
 	if err := c.SendMessage([]byte("late"), false); !errors.Is(err, ErrClosed) {
 		t.Errorf("send after the end: %v", err)
 	}
-	if ci := <-last; ci.wasClean || ci.code != CloseAbnormal {
+	if ci := waitClose(t, last); ci.wasClean || ci.code != CloseAbnormal {
 		t.Errorf("OnClose %+v, want 1006", ci)
 	}
-	time.Sleep(50 * time.Millisecond)
 	if n := closes.Load(); n != 1 {
 		t.Errorf("OnClose ran %d times", n)
 	}
