@@ -162,7 +162,7 @@ func warm(t *testing.T, s *server, h *hooks, path string) {
 	t.Helper()
 	mustDialRaw(t, s, wstest.Handshake{Path: path}).Close()
 	h.nextClose(t, 5*time.Second)
-	waitOpen(t, s.engines[path], 0)
+	WaitOpen(t, s.engines[path], 0, 5*time.Second)
 	h.connects.Store(0)
 	for len(h.opened) > 0 {
 		<-h.opened
@@ -228,7 +228,7 @@ func testMaxConnectionsBurst(t *testing.T, setup Setup) {
 		}
 		c.Close()
 	}
-	waitOpen(t, s.engines["/cap"], 0)
+	WaitOpen(t, s.engines["/cap"], 0, 5*time.Second)
 	wstest.WaitFDs(t, fds, 2, 5*time.Second)
 }
 
@@ -273,7 +273,7 @@ func testHandshakeBurst(t *testing.T, setup Setup) {
 	for i := 0; i < n; i++ {
 		h.nextClose(t, 10*time.Second)
 	}
-	waitOpen(t, s.engines["/burst"], 0)
+	WaitOpen(t, s.engines["/burst"], 0, 5*time.Second)
 	if got := s.engines["/burst"].Stats().Accepted - accepted0; got != n || h.connects.Load() != n {
 		t.Errorf("accepted %d, OnConnect %d, want %d each", got, h.connects.Load(), n)
 	}
@@ -336,7 +336,7 @@ func testPingFlood(t *testing.T, setup Setup) {
 	if g > 8*mib {
 		t.Errorf("heap grew by %.1f MiB during the flood", float64(g)/mib)
 	}
-	waitOpen(t, s.engines["/ping"], 0)
+	WaitOpen(t, s.engines["/ping"], 0, 5*time.Second)
 }
 
 // fragments encodes a message of count continuation frames of size bytes
@@ -470,7 +470,7 @@ func testHugeFrameHeader(t *testing.T, setup Setup) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("closing took %v", d)
 	}
-	waitOpen(t, s.engines["/huge"], 0)
+	WaitOpen(t, s.engines["/huge"], 0, 5*time.Second)
 }
 
 // testCompressedBomb sends 8 MiB of zeros deflated to a few KiB against a
@@ -618,7 +618,7 @@ func testSlowReader(t *testing.T, setup Setup) {
 	if g > 8*mib {
 		t.Errorf("heap grew by %.1f MiB writing to a stuck peer", float64(g)/mib)
 	}
-	waitOpen(t, s.engines["/stuck"], 0)
+	WaitOpen(t, s.engines["/stuck"], 0, 5*time.Second)
 }
 
 // testCrossSiteHijacking: a page on another origin makes the browser send

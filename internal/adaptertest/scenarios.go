@@ -394,7 +394,7 @@ func testMalformed(t *testing.T, setup Setup) {
 func testCheckOrder(t *testing.T, setup Setup) {
 	s := start(t, setup, Route{Path: "/order", Options: wscore.Options{MaxConnections: 1}})
 	holder := mustDial(t, s.ws("/order"), nil) // the route is full from here on
-	waitOpen(t, s.engines["/order"], 1)
+	WaitOpen(t, s.engines["/order"], 1, 5*time.Second)
 	foreign := "https://elsewhere.example"
 	for _, tc := range []struct {
 		name   string
@@ -674,12 +674,16 @@ func testServerCloses(t *testing.T, setup Setup) {
 	if err == nil || websocket.IsCloseError(err, websocket.CloseNormalClosure) || time.Since(start) > 2*time.Second {
 		t.Fatalf("Conn.Close: want the TCP connection dropped at once, got %v after %v", err, time.Since(start))
 	}
-	waitOpen(t, s.engines["/c"], 0)
+	WaitOpen(t, s.engines["/c"], 0, 5*time.Second)
 }
 
-func waitOpen(t *testing.T, e *wscore.Server, n int) {
+// WaitOpen waits until e has n open connections, and fails t if it does not
+// within timeout: a client's handshake completes just before the engine
+// registers the connection, and a close is seen by the client before the
+// engine has counted it.
+func WaitOpen(t testing.TB, e *wscore.Server, n int, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(timeout)
 	for e.Stats().Open != n {
 		if time.Now().After(deadline) {
 			t.Fatalf("open connections: %d, want %d", e.Stats().Open, n)
@@ -698,7 +702,7 @@ func testShutdown(t *testing.T, setup Setup) {
 	}
 	// The engine registers a connection just after writing its 101, so the
 	// client can be ahead of it; Shutdown only closes registered connections.
-	waitOpen(t, s.engines["/s"], len(conns))
+	WaitOpen(t, s.engines["/s"], len(conns), 5*time.Second)
 	done := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -715,6 +719,6 @@ func testShutdown(t *testing.T, setup Setup) {
 	if err := <-done; err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	waitOpen(t, s.engines["/s"], 0)
+	WaitOpen(t, s.engines["/s"], 0, 5*time.Second)
 	wantRefused(t, s.ws("/s"), nil, http.StatusServiceUnavailable, "shutting down")
 }

@@ -2,12 +2,12 @@ package wshttp_test
 
 import (
 	"context"
-	"net"
-	"sync"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/wsplug/wsplug/internal/adaptertest"
 	"github.com/wsplug/wsplug/internal/wstest"
 	wshttp "github.com/wsplug/wsplug/middleware/nethttp"
 	"github.com/wsplug/wsplug/wscore"
@@ -31,30 +31,22 @@ func runSoak(t *testing.T, cfg wstest.SoakConfig, heapSlack uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := wshttp.NewHTTPServer(rt, opts)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); hs.Serve(ln) }()
-	defer func() {
-		hs.Close()
-		wg.Wait()
+	// Registered first, so it runs after serve's cleanup has stopped the
+	// HTTP server.
+	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := rt.Server().Shutdown(ctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
-	}()
-	cfg.Addr = ln.Addr().String()
+	})
+	cfg.Addr = strings.TrimPrefix(serve(t, wshttp.NewHTTPServer(rt, opts), nil), "http://")
 	warm := cfg
 	warm.Conns, warm.Duration, warm.Concurrency, warm.SilentWait = 20, 0, 4, 0
 	if r := wstest.Soak(warm); r.Failures > 0 {
 		t.Fatalf("warm-up: %v: %v", r, r.Errors)
 	}
-	waitOpenN(t, rt.Server(), 0)
+	adaptertest.WaitOpen(t, rt.Server(), 0, 10*time.Second)
 	closes.Store(0)
 	accepted0 := rt.Server().Stats().Accepted
 	base := wstest.Snapshot()
@@ -64,23 +56,12 @@ func runSoak(t *testing.T, cfg wstest.SoakConfig, heapSlack uint64) {
 	if r.Failures > 0 {
 		t.Errorf("%d connections failed: %v", r.Failures, r.Errors)
 	}
-	waitOpenN(t, rt.Server(), 0)
+	adaptertest.WaitOpen(t, rt.Server(), 0, 10*time.Second)
 	if got := rt.Server().Stats().Accepted - accepted0; int64(got) != r.Opened || closes.Load() != r.Opened {
 		t.Errorf("accepted %d, OnClose %d, clients saw %d 101s", got, closes.Load(), r.Opened)
 	}
 	after := wstest.WaitBaseline(t, base, wstest.Slack{FDs: 2, Goroutines: 2, Heap: heapSlack}, 10*time.Second)
 	t.Logf("baseline %v, after %v", base, after)
-}
-
-func waitOpenN(t *testing.T, s *wscore.Server, n int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for s.Stats().Open != n {
-		if time.Now().After(deadline) {
-			t.Fatalf("open connections: %d, want %d", s.Stats().Open, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // TestSoakQuick: a few hundred connections through net/http in the default
