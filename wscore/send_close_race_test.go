@@ -94,33 +94,66 @@ func (cc *countingClient) run() {
 	}
 }
 
-// sendUntilClosed runs senders×perSender sends (SendMessage, or QueueMessage
-// with queue) on c from many goroutines, and calls closeFn once the client
-// has received `after` of them. Then it judges every send against what the
-// client received.
-func sendUntilClosed(t *testing.T, queue bool, closeFn func(c *Conn) error) {
-	sendUntilClosedBy(t, queue, false, closeFn, nil)
+// raceConn is a connection of a raceProtocol server, with the raw client at
+// its other end.
+type raceConn struct {
+	c      *Conn
+	raw    *wstest.RawClient
+	closes *atomic.Int64
+	last   chan closeInfo
 }
 
-// sendUntilClosedBy is sendUntilClosed with a client that does not answer
-// the close (silent) and the error closeFn must return (nil: none).
-func sendUntilClosedBy(t *testing.T, queue, silent bool, closeFn func(c *Conn) error, wantErr error) {
-	const senders, perSender, after = 8, 300, 200
-	closes := &atomic.Int64{}
-	last := make(chan closeInfo, 4)
+// startRace serves the race protocol, dials it with a raw client and waits
+// for the connection to open.
+func startRace(t *testing.T) *raceConn {
+	t.Helper()
+	r := &raceConn{closes: &atomic.Int64{}, last: make(chan closeInfo, 4)}
 	opened := make(chan *Conn, 1)
-	s, err := NewServer(func() ServerProtocol { return &raceProtocol{opened: opened, closes: closes, last: last} }, Options{})
+	s, err := NewServer(func() ServerProtocol { return &raceProtocol{opened: opened, closes: r.closes, last: r.last} }, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := serve(t, s, nil)
-	raw := dialRaw(t, ts)
-	var c *Conn
+	r.raw = dialRaw(t, ts)
 	select {
-	case c = <-opened:
+	case r.c = <-opened:
 	case <-time.After(5 * time.Second):
 		t.Fatal("no OnOpen")
 	}
+	return r
+}
+
+// ended waits for the connection to end and returns what OnClose reported,
+// which must have run once.
+func (r *raceConn) ended(t *testing.T) closeInfo {
+	t.Helper()
+	waitDone(t, r.c) // OnClose has returned
+	ci := waitClose(t, r.last)
+	if n := r.closes.Load(); n != 1 {
+		t.Errorf("OnClose ran %d times", n)
+	}
+	return ci
+}
+
+// shutdownWithin is a closeFn for sendUntilClosed: Server.Shutdown with a
+// context that ends after d.
+func shutdownWithin(d time.Duration) func(c *Conn) error {
+	return func(c *Conn) error {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		return c.server.Shutdown(ctx)
+	}
+}
+
+// sendUntilClosed runs senders×perSender sends (SendMessage, or QueueMessage
+// with queue) on a connection from many goroutines, and calls closeFn once
+// the client has received `after` of them; closeFn must return wantErr (nil:
+// none). A silent client never answers the close. Then it judges every send
+// against what the client received.
+func sendUntilClosed(t *testing.T, queue, silent bool, closeFn func(c *Conn) error, wantErr error) {
+	const senders, perSender, after = 8, 300, 200
+	r := startRace(t)
+	c, raw := r.c, r.raw
 	cc := &countingClient{c: raw, after: after, reached: make(chan struct{}), silent: silent}
 	readerDone := make(chan struct{})
 	go func() { defer close(readerDone); cc.run() }()
@@ -200,11 +233,7 @@ func sendUntilClosedBy(t *testing.T, queue, silent bool, closeFn func(c *Conn) e
 	}
 	t.Logf("%d sends written before the close frame, %d refused after it", ok, failed)
 
-	waitDone(t, c) // OnClose has returned
-	ci := waitClose(t, last)
-	if n := closes.Load(); n != 1 {
-		t.Errorf("OnClose ran %d times", n)
-	}
+	ci := r.ended(t)
 	switch {
 	case silent && (ci.wasClean || ci.code != CloseAbnormal):
 		t.Errorf("OnClose %+v, want 1006 (the client never answered)", ci)
@@ -213,34 +242,33 @@ func sendUntilClosedBy(t *testing.T, queue, silent bool, closeFn func(c *Conn) e
 	}
 }
 
-// Many goroutines send while SendClose starts the closing handshake: every
-// send that returned nil reached the client before the close frame, every
-// other returned ErrClosed, and OnClose ran once.
-func TestSendMessageDuringSendClose(t *testing.T) {
-	sendUntilClosed(t, false, func(c *Conn) error { return c.SendClose(CloseNormal, "") })
-}
-
-// The same while Server.Shutdown closes the connection with 1001.
-func TestSendMessageDuringShutdown(t *testing.T) {
-	sendUntilClosed(t, false, func(c *Conn) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return c.server.Shutdown(ctx)
-	})
-}
-
-// QueueMessage returns once queued; on a clean close every queued message
-// still goes out before the close frame.
-func TestQueueMessageDuringSendClose(t *testing.T) {
-	sendUntilClosed(t, true, func(c *Conn) error { return c.SendClose(CloseNormal, "") })
-}
-
-func TestQueueMessageDuringShutdown(t *testing.T) {
-	sendUntilClosed(t, true, func(c *Conn) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return c.server.Shutdown(ctx)
-	})
+// Many goroutines send while the connection is closed: every send that
+// returned nil reached the client before the close frame, every other
+// returned ErrClosed, and OnClose ran once.
+func TestSendsDuringClose(t *testing.T) {
+	sendClose := func(c *Conn) error { return c.SendClose(CloseNormal, "") }
+	for _, tc := range []struct {
+		name    string
+		queue   bool // QueueMessage (returns once queued), not SendMessage
+		silent  bool // the client never answers the close
+		closeFn func(c *Conn) error
+		wantErr error // what closeFn returns
+	}{
+		// SendClose starts the closing handshake. On a clean close every
+		// queued message still goes out before the close frame.
+		{"SendMessage/SendClose", false, false, sendClose, nil},
+		{"QueueMessage/SendClose", true, false, sendClose, nil},
+		// Server.Shutdown closes the connection with 1001.
+		{"SendMessage/Shutdown", false, false, shutdownWithin(5 * time.Second), nil},
+		{"QueueMessage/Shutdown", true, false, shutdownWithin(5 * time.Second), nil},
+		// Shutdown whose context ends before the client answers its 1001: the
+		// connection is dropped, Shutdown returns the context's error, and
+		// still no send that returned nil is lost, none that failed arrived.
+		{"SendMessage/Shutdown deadline", false, true, shutdownWithin(300 * time.Millisecond), context.DeadlineExceeded},
+		{"QueueMessage/Shutdown deadline", true, true, shutdownWithin(300 * time.Millisecond), context.DeadlineExceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) { sendUntilClosed(t, tc.queue, tc.silent, tc.closeFn, tc.wantErr) })
+	}
 }
 
 // Messages queued from OnMessage right before SendClose (the reader holds
@@ -281,38 +309,12 @@ func TestQueueMessageBeforeSendCloseInOrder(t *testing.T) {
 	}
 }
 
-// Shutdown whose context ends before the client answers its 1001: the
-// connection is dropped, Shutdown returns the context's error, and still no
-// send that returned nil is lost, none that failed arrived, OnClose ran once.
-func TestSendMessageDuringShutdownDeadline(t *testing.T) {
-	for _, queue := range []bool{false, true} {
-		sendUntilClosedBy(t, queue, true, func(c *Conn) error {
-			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-			defer cancel()
-			return c.server.Shutdown(ctx)
-		}, context.DeadlineExceeded)
-	}
-}
-
 // The peer resets the connection while 8 goroutines send: every send
 // returns nil or an error wrapping ErrClosed (never another kind, never a
 // hang), a send after the end fails, and OnClose reports 1006 once.
 func TestSendMessageDuringPeerReset(t *testing.T) {
-	closes := &atomic.Int64{}
-	last := make(chan closeInfo, 4)
-	opened := make(chan *Conn, 1)
-	s, err := NewServer(func() ServerProtocol { return &raceProtocol{opened: opened, closes: closes, last: last} }, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := serve(t, s, nil)
-	raw := dialRaw(t, ts)
-	var c *Conn
-	select {
-	case c = <-opened:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no OnOpen")
-	}
+	r := startRace(t)
+	c, raw := r.c, r.raw
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for g := 0; g < 8; g++ {
@@ -343,14 +345,10 @@ func TestSendMessageDuringPeerReset(t *testing.T) {
 			t.Errorf("a sender ended with %v, want an error wrapping ErrClosed", err)
 		}
 	}
-	waitDone(t, c) // OnClose has returned
-	if err := c.SendMessage([]byte("late"), false); !errors.Is(err, ErrClosed) {
-		t.Errorf("send after the end: %v", err)
-	}
-	if ci := waitClose(t, last); ci.wasClean || ci.code != CloseAbnormal {
+	if ci := r.ended(t); ci.wasClean || ci.code != CloseAbnormal {
 		t.Errorf("OnClose %+v, want 1006", ci)
 	}
-	if n := closes.Load(); n != 1 {
-		t.Errorf("OnClose ran %d times", n)
+	if err := c.SendMessage([]byte("late"), false); !errors.Is(err, ErrClosed) {
+		t.Errorf("send after the end: %v", err)
 	}
 }
