@@ -8,29 +8,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wsplug/wsplug/internal/adaptertest"
 	wsecho "github.com/wsplug/wsplug/middleware/echo"
 	"github.com/wsplug/wsplug/wscore"
 )
-
-func newBase() wscore.ServerProtocol { return wscore.BaseServerProtocol{} }
-
-// mustPanic runs f and returns the error it panicked with.
-func mustPanic(t *testing.T, what string, f func()) (err error) {
-	t.Helper()
-	defer func() {
-		r := recover()
-		if r == nil {
-			t.Errorf("%s did not panic", what)
-			return
-		}
-		err, _ = r.(error)
-		if err == nil {
-			t.Errorf("%s panicked with %v, want an error", what, r)
-		}
-	}()
-	f()
-	return nil
-}
 
 // The X and XWithConfig constructors panic on a bad configuration at
 // start-up, as echo's middlewares do; NewRoute and Config.ToRoute return the
@@ -44,7 +25,7 @@ func TestConfig(t *testing.T) {
 		if _, err := f(wsecho.Config{}); !errors.Is(err, wscore.ErrNoFactory) {
 			t.Errorf("%s without Factory or Server: %v, want ErrNoFactory", name, err)
 		}
-		_, err := f(wsecho.Config{Factory: newBase, Options: wscore.Options{AutoPingSize: 200}})
+		_, err := f(wsecho.Config{Factory: adaptertest.NewBase, Options: wscore.Options{AutoPingSize: 200}})
 		var oe *wscore.OptionError
 		if !errors.As(err, &oe) || oe.Field != "AutoPingSize" {
 			t.Errorf("%s with a bad option: %v, want an *OptionError for AutoPingSize", name, err)
@@ -57,15 +38,15 @@ func TestConfig(t *testing.T) {
 		noFactory bool
 	}{
 		"Handler(nil, opts)":                     {func() { wsecho.Handler(nil, wscore.Options{}) }, true},
-		"Handler with a bad option":              {func() { wsecho.Handler(newBase, bad) }, false},
+		"Handler with a bad option":              {func() { wsecho.Handler(adaptertest.NewBase, bad) }, false},
 		"HandlerWithConfig without a Factory":    {func() { wsecho.HandlerWithConfig(wsecho.DefaultConfig()) }, true},
-		"HandlerWithConfig with a bad option":    {func() { wsecho.HandlerWithConfig(wsecho.Config{Factory: newBase, Options: bad}) }, false},
+		"HandlerWithConfig with a bad option":    {func() { wsecho.HandlerWithConfig(wsecho.Config{Factory: adaptertest.NewBase, Options: bad}) }, false},
 		"Middleware(nil, opts)":                  {func() { wsecho.Middleware(nil, wscore.Options{}) }, true},
-		"Middleware with a bad option":           {func() { wsecho.Middleware(newBase, bad) }, false},
+		"Middleware with a bad option":           {func() { wsecho.Middleware(adaptertest.NewBase, bad) }, false},
 		"MiddlewareWithConfig without a Factory": {func() { wsecho.MiddlewareWithConfig(wsecho.Config{}) }, true},
-		"MiddlewareWithConfig with a bad option": {func() { wsecho.MiddlewareWithConfig(wsecho.Config{Factory: newBase, Options: bad}) }, false},
+		"MiddlewareWithConfig with a bad option": {func() { wsecho.MiddlewareWithConfig(wsecho.Config{Factory: adaptertest.NewBase, Options: bad}) }, false},
 	} {
-		err := mustPanic(t, name, tc.f)
+		err := adaptertest.MustPanic(t, name, tc.f)
 		if err == nil {
 			continue
 		}
@@ -106,7 +87,7 @@ func upgradeRequest(target string) *http.Request {
 func TestSkipper(t *testing.T) {
 	t.Parallel()
 	skip := func(c echo.Context) bool { return c.QueryParam("skip") != "" }
-	rt, err := wsecho.NewRoute(wsecho.Config{Factory: newBase, Skipper: skip})
+	rt, err := wsecho.NewRoute(wsecho.Config{Factory: adaptertest.NewBase, Skipper: skip})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gorilla/websocket"
 
+	"github.com/wsplug/wsplug/internal/adaptertest"
 	wsfiber "github.com/wsplug/wsplug/middleware/fiber"
 	"github.com/wsplug/wsplug/wscore"
 )
@@ -186,32 +187,38 @@ func TestConfig(t *testing.T) {
 	if _, err := wsfiber.NewRoute(wsfiber.Config{}); !errors.Is(err, wscore.ErrNoFactory) {
 		t.Errorf("NewRoute without Factory or Server: %v, want ErrNoFactory", err)
 	}
-	_, err := wsfiber.NewRoute(wsfiber.Config{Factory: newBase, Options: wscore.Options{AutoPingSize: 200}})
+	_, err := wsfiber.NewRoute(wsfiber.Config{Factory: adaptertest.NewBase, Options: wscore.Options{AutoPingSize: 200}})
 	var oe *wscore.OptionError
 	if !errors.As(err, &oe) || oe.Field != "AutoPingSize" {
 		t.Errorf("NewRoute with a bad option: %v, want an *OptionError for AutoPingSize", err)
 	}
-	for name, f := range map[string]func(){
-		"New()":                 func() { wsfiber.New() },
-		"NewMiddleware()":       func() { wsfiber.NewMiddleware() },
-		"New with a bad option": func() { wsfiber.New(wsfiber.Config{Factory: newBase, Options: wscore.Options{MaxConnections: -2}}) },
-		"NewMiddleware with a bad option": func() {
-			wsfiber.NewMiddleware(wsfiber.Config{Factory: newBase, Options: wscore.Options{MaxConnections: -2}})
-		},
+	for name, tc := range map[string]struct {
+		f         func()
+		noFactory bool
+	}{
+		"New()":           {func() { wsfiber.New() }, true},
+		"NewMiddleware()": {func() { wsfiber.NewMiddleware() }, true},
+		"New with a bad option": {func() {
+			wsfiber.New(wsfiber.Config{Factory: adaptertest.NewBase, Options: wscore.Options{MaxConnections: -2}})
+		}, false},
+		"NewMiddleware with a bad option": {func() {
+			wsfiber.NewMiddleware(wsfiber.Config{Factory: adaptertest.NewBase, Options: wscore.Options{MaxConnections: -2}})
+		}, false},
 	} {
-		func() {
-			defer func() {
-				err, _ := recover().(error)
-				if !errors.Is(err, wscore.ErrNoFactory) && !errors.As(err, &oe) {
-					t.Errorf("%s: panicked with %v, want ErrNoFactory or an *OptionError", name, err)
-				}
-			}()
-			f()
-		}()
+		err := adaptertest.MustPanic(t, name, tc.f)
+		if err == nil {
+			continue
+		}
+		if tc.noFactory && !errors.Is(err, wscore.ErrNoFactory) {
+			t.Errorf("%s panicked with %v, want ErrNoFactory", name, err)
+		}
+		if !tc.noFactory && (!errors.As(err, &oe) || oe.Field != "MaxConnections") {
+			t.Errorf("%s panicked with %v, want an *OptionError for MaxConnections", name, err)
+		}
 	}
 	// Next skips the route: the request goes on (here to fiber's 404).
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get("/ws", wsfiber.New(wsfiber.Config{Factory: newBase, Next: func(c *fiber.Ctx) bool { return c.Query("skip") != "" }}))
+	app.Get("/ws", wsfiber.New(wsfiber.Config{Factory: adaptertest.NewBase, Next: func(c *fiber.Ctx) bool { return c.Query("skip") != "" }}))
 	for url, want := range map[string]int{"/ws": 200, "/ws?skip=1": 404} {
 		resp, err := app.Test(httptestRequest(url))
 		if err != nil {
@@ -222,8 +229,6 @@ func TestConfig(t *testing.T) {
 		}
 	}
 }
-
-func newBase() wscore.ServerProtocol { return wscore.BaseServerProtocol{} }
 
 func httptestRequest(url string) *http.Request {
 	req, _ := http.NewRequest("GET", "http://example.test"+url, nil)

@@ -9,29 +9,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/wsplug/wsplug/internal/adaptertest"
 	wsgin "github.com/wsplug/wsplug/middleware/gin"
 	"github.com/wsplug/wsplug/wscore"
 )
-
-func newBase() wscore.ServerProtocol { return wscore.BaseServerProtocol{} }
-
-// mustPanic runs f and returns the error it panicked with.
-func mustPanic(t *testing.T, what string, f func()) (err error) {
-	t.Helper()
-	defer func() {
-		r := recover()
-		if r == nil {
-			t.Errorf("%s did not panic", what)
-			return
-		}
-		err, _ = r.(error)
-		if err == nil {
-			t.Errorf("%s panicked with %v, want an error", what, r)
-		}
-	}()
-	f()
-	return nil
-}
 
 // The constructors follow gin-contrib's habit: New and NewMiddleware panic
 // at start-up on a bad Config, NewRoute returns the error; the errors are
@@ -41,22 +22,36 @@ func TestConfig(t *testing.T) {
 	if _, err := wsgin.NewRoute(wsgin.Config{}); !errors.Is(err, wscore.ErrNoFactory) {
 		t.Errorf("NewRoute without Factory or Server: %v, want ErrNoFactory", err)
 	}
-	_, err := wsgin.NewRoute(wsgin.Config{Factory: newBase, Options: wscore.Options{AutoPingSize: 200}})
+	_, err := wsgin.NewRoute(wsgin.Config{Factory: adaptertest.NewBase, Options: wscore.Options{AutoPingSize: 200}})
 	var oe *wscore.OptionError
 	if !errors.As(err, &oe) || oe.Field != "AutoPingSize" {
 		t.Errorf("NewRoute with a bad option: %v, want an *OptionError for AutoPingSize", err)
 	}
 
-	for name, f := range map[string]func(){
-		"New without a Factory":           func() { wsgin.New(wsgin.Config{}) },
-		"NewMiddleware without a Factory": func() { wsgin.NewMiddleware(wsgin.DefaultConfig()) },
-		"New with a bad option":           func() { wsgin.New(wsgin.Config{Factory: newBase, Options: wscore.Options{MaxConnections: -2}}) },
-		"NewMiddleware with a bad option": func() { wsgin.NewMiddleware(wsgin.Config{Factory: newBase, Options: wscore.Options{WriteTimeout: -5}}) },
+	for name, tc := range map[string]struct {
+		f         func()
+		noFactory bool
+		field     string // the *OptionError's Field, when not noFactory
+	}{
+		"New without a Factory":           {func() { wsgin.New(wsgin.Config{}) }, true, ""},
+		"NewMiddleware without a Factory": {func() { wsgin.NewMiddleware(wsgin.DefaultConfig()) }, true, ""},
+		"New with a bad option": {func() {
+			wsgin.New(wsgin.Config{Factory: adaptertest.NewBase, Options: wscore.Options{MaxConnections: -2}})
+		}, false, "MaxConnections"},
+		"NewMiddleware with a bad option": {func() {
+			wsgin.NewMiddleware(wsgin.Config{Factory: adaptertest.NewBase, Options: wscore.Options{WriteTimeout: -5}})
+		}, false, "WriteTimeout"},
 	} {
-		err := mustPanic(t, name, f)
+		err := adaptertest.MustPanic(t, name, tc.f)
+		if err == nil {
+			continue
+		}
 		var oe *wscore.OptionError
-		if err != nil && !errors.Is(err, wscore.ErrNoFactory) && !errors.As(err, &oe) {
-			t.Errorf("%s panicked with %v, want ErrNoFactory or an *OptionError", name, err)
+		if tc.noFactory && !errors.Is(err, wscore.ErrNoFactory) {
+			t.Errorf("%s panicked with %v, want ErrNoFactory", name, err)
+		}
+		if !tc.noFactory && (!errors.As(err, &oe) || oe.Field != tc.field) {
+			t.Errorf("%s panicked with %v, want an *OptionError for %s", name, err, tc.field)
 		}
 	}
 
@@ -72,7 +67,7 @@ func TestConfig(t *testing.T) {
 // constructors: the route serves it (and ignores Config.Options).
 func TestConfigServer(t *testing.T) {
 	t.Parallel()
-	srv := wscore.MustNewServer(newBase, wscore.Options{MaxConnections: 3})
+	srv := wscore.MustNewServer(adaptertest.NewBase, wscore.Options{MaxConnections: 3})
 	r := gin.New()
 	r.GET("/h", wsgin.New(wsgin.Config{Server: srv, Options: wscore.Options{MaxConnections: 9}}))
 	r.GET("/m", wsgin.NewMiddleware(wsgin.Config{Server: srv}), func(c *gin.Context) { c.String(http.StatusOK, "next") })
