@@ -32,8 +32,14 @@ func TestDefaultMessageLimit(t *testing.T) {
 	ts := startServer(t, Options{})
 	c := dialRaw(t, ts)
 	c.Conn.Write(announce(wstest.OpBinary, DefaultMaxMessagePayloadSize))
-	if f, err := c.ReadFrame(300 * time.Millisecond); err == nil {
+	// Being read: nothing comes back, and the connection stays up until the
+	// read times out (a dropped connection is a refusal too).
+	f, err := c.ReadFrame(300 * time.Millisecond)
+	if err == nil {
 		t.Fatalf("a message of exactly the default limit was answered with %+v", f)
+	}
+	if !isTimeout(err) { // a net.Error whose Timeout() is true
+		t.Fatalf("a message of exactly the default limit: the read ended with %v, want a timeout (the server still reading)", err)
 	}
 	c.Close()
 	if ci := ts.nextClose(t); ci.code != CloseAbnormal || ci.localCode != 0 {
