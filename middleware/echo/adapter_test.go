@@ -22,7 +22,7 @@ var setup = adaptertest.Setup{
 }
 
 // mount puts routes on a fresh echo instance.
-func mount(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (*echo.Echo, map[string]*wscore.Server) {
+func mount(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (http.Handler, map[string]*wscore.Server) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	engines := map[string]*wscore.Server{}

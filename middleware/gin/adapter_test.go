@@ -24,7 +24,7 @@ var setup = adaptertest.Setup{
 }
 
 // mount puts routes on a fresh gin engine.
-func mount(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (*gin.Engine, map[string]*wscore.Server) {
+func mount(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (http.Handler, map[string]*wscore.Server) {
 	r := gin.New()
 	engines := map[string]*wscore.Server{}
 	for _, route := range routes {

@@ -20,7 +20,7 @@ var setup = adaptertest.Setup{
 }
 
 // mount puts routes on a fresh ServeMux.
-func mount(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (*http.ServeMux, map[string]*wscore.Server) {
+func mount(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (http.Handler, map[string]*wscore.Server) {
 	mux := http.NewServeMux()
 	engines := map[string]*wscore.Server{}
 	for _, r := range routes {
