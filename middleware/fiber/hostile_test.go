@@ -1,6 +1,7 @@
 package wsfiber_test
 
 import (
+	"cmp"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,11 +17,13 @@ var hostileSetup = adaptertest.Setup{
 	Name:             "fiber",
 	IgnoreGoroutines: fasthttpGoroutines,
 	Start: func(t testing.TB, factory wscore.ServerProtocolFactory, routes []adaptertest.Route) (string, map[string]*wscore.Server) {
-		timeout := routes[0].Options.OpenHandshakeTimeout
-		if timeout == 0 {
-			timeout = wscore.DefaultOpenHandshakeTimeout
+		// -1 (no timeout) passes through: fasthttp ignores a ReadTimeout that is
+		// not positive.
+		cfg := fiber.Config{
+			DisableStartupMessage: true,
+			ReadTimeout:           cmp.Or(routes[0].Options.OpenHandshakeTimeout, wscore.DefaultOpenHandshakeTimeout),
 		}
-		app, engines := mount(t, fiber.Config{DisableStartupMessage: true, ReadTimeout: max(timeout, 0)}, factory, routes)
+		app, engines := mount(t, cfg, factory, routes)
 		return serve(t, app), engines
 	},
 }
