@@ -2,10 +2,8 @@ package status
 
 import (
 	"bytes"
-	"encoding/json"
 	"html/template"
 	"net/http"
-	"strings"
 
 	"github.com/wsplug/wsplug/wscore"
 )
@@ -34,32 +32,29 @@ var extraTemplate = template.Must(template.New("extra").Parse(
 
 // RenderExtra is Render with an application's fields: a panel of its own on
 // the HTML page (after the configuration) and an "extra" object of key ->
-// value in the JSON variant. The stable fields are unchanged.
+// value in the JSON variant. The stable fields are unchanged. With no Fields
+// it is Render.
 func RenderExtra(s *wscore.Server, r Request, extra Extra) Response {
-	if extra.Fields == nil {
-		return Render(s, r)
-	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return methodNotAllowed()
 	}
 	snap := Collect(s, r.Route) // one snapshot serves both variants
-	resp := renderSnapshot(snap, r)
-	if resp.Status != http.StatusOK {
-		return resp
+	if extra.Fields == nil {
+		return renderSnapshot(snap, snap, r)
 	}
 	fields := extra.Fields()
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+	if PrefersJSON(r.Accept) {
 		values := make(map[string]string, len(fields))
 		for _, f := range fields {
 			values[f.Key] = f.Value
 		}
-		body, err := json.Marshal(struct {
+		return renderSnapshot(snap, struct {
 			Snapshot
 			Extra map[string]string `json:"extra"`
-		}{snap, values})
-		if err == nil {
-			resp.Body = append(body, '\n')
-		}
+		}{snap, values}, r)
+	}
+	resp := renderSnapshot(snap, snap, r)
+	if resp.Status != http.StatusOK {
 		return resp
 	}
 	var panel bytes.Buffer

@@ -47,12 +47,7 @@ func Respond(s *wscore.Server, r Request) Response {
 // says, for a page mounted on purpose (see Handler): HTML, or JSON when Accept
 // prefers application/json. Methods other than GET and HEAD get 405. It takes
 // one snapshot of the server's counters (Collect).
-func Render(s *wscore.Server, r Request) Response {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return methodNotAllowed()
-	}
-	return renderSnapshot(Collect(s, r.Route), r)
-}
+func Render(s *wscore.Server, r Request) Response { return RenderExtra(s, r, Extra{}) }
 
 func methodNotAllowed() Response {
 	return Response{
@@ -62,8 +57,10 @@ func methodNotAllowed() Response {
 	}
 }
 
-// renderSnapshot renders snap as the page or, when r prefers it, as JSON.
-func renderSnapshot(snap Snapshot, r Request) Response {
+// renderSnapshot renders snap as the page or, when r prefers it, as JSON:
+// the JSON variant is asJSON marshalled (snap itself, or snap with more
+// fields beside it), so the snapshot is encoded once.
+func renderSnapshot(snap Snapshot, asJSON any, r Request) Response {
 	h := http.Header{
 		"Cache-Control":          {"no-store"},
 		"Vary":                   {"Accept"},
@@ -71,7 +68,7 @@ func renderSnapshot(snap Snapshot, r Request) Response {
 		"Referrer-Policy":        {"no-referrer"},
 	}
 	if PrefersJSON(r.Accept) {
-		body, err := json.Marshal(snap)
+		body, err := json.Marshal(asJSON)
 		if err != nil { // cannot happen: the snapshot holds plain values
 			return Response{Status: http.StatusInternalServerError, Header: h, Body: []byte("status unavailable\n")}
 		}
