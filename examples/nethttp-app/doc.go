@@ -9,15 +9,16 @@
 //	                    request's context; "mallory" is refused)
 //	  /live/echo        WebSocket echo (handler form); same-origin only,
 //	                    permessage-deflate on; a plain GET gets its status page
-//	  /live/feed        a group of its own whose middleware is the WebSocket
-//	                    route (middleware form): the existing JSON feed for
-//	                    plain GETs, a WebSocket for upgrades; also allowed from
-//	                    https://*.example.com, no compression, at most 1000
-//	                    connections
+//	  /live/feed        the WebSocket route as middleware in front of the
+//	                    existing JSON feed handler (middleware form): the feed
+//	                    for plain GETs, a WebSocket for upgrades; also allowed
+//	                    from https://*.example.com, no compression, at most
+//	                    1000 connections
 //	  /live/feed/status the feed route's status page, mounted explicitly
 //
-// The feed's *wscore.Server is built first and handed to the group's
-// middleware (wshttp.New(server).Middleware(group)), so the app keeps it to shut its connections down.
+// The feed's *wscore.Server is built first and handed to the route's
+// middleware (wshttp.New(server).Middleware(handler)), so the app keeps it to
+// shut its connections down.
 //
 // net/http has no request-scoped values an adapter could copy, so the feed's
 // OnConnect reads the user from the query (ConnectionRequest.Query); ServeMux

@@ -74,7 +74,8 @@ func newApp() (http.Handler, []*wscore.Server, error) {
 		return nil, nil, err
 	}
 	// The feed's engine is built first, so the app keeps it for Shutdown and
-	// Stats; the /live/feed group (a sub-mux) gets it below as its middleware.
+	// Stats; the feed's route gets it below as the middleware in front of the
+	// existing JSON handler.
 	feedServer, err := wscore.NewServer(func() wscore.ServerProtocol { return &Feed{} }, wscore.Options{
 		// pages of *.example.com (and this app, locally) may connect; no compression
 		AllowedOrigins: []string{"https://*.example.com:*", "http://127.0.0.1:*", "http://localhost:*"},
@@ -97,15 +98,14 @@ func newApp() (http.Handler, []*wscore.Server, error) {
 	// The /live/ group: a sub-mux behind the app's identify middleware.
 	live := http.NewServeMux()
 	live.Handle("GET /live/echo", echoRoute) // handler form: the status page on plain GET
-	// Middleware form on a group: the /live/feed group's sub-mux sits behind
-	// the feed route, so upgrades to it are the feed's WebSocket connections
-	// and plain requests reach its handlers.
-	feedGroup := http.NewServeMux()
-	feedGroup.HandleFunc("GET /live/feed", func(w http.ResponseWriter, r *http.Request) {
+	// Middleware form: the feed route sits in front of the existing JSON
+	// handler, so upgrades are the feed's WebSocket connections and plain
+	// requests reach the handler.
+	feedHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(feed(r.Context().Value(userKey{}).(string)))
 	})
-	live.Handle("/live/feed", wshttp.New(feedServer).Middleware(feedGroup))
+	live.Handle("GET /live/feed", wshttp.New(feedServer).Middleware(feedHandler))
 	live.Handle("GET /live/feed/status", wshttp.StatusHandler(feedServer, "/live/feed"))
 	mux.Handle("/live/", identify(live))
 	return mux, []*wscore.Server{echoRoute.Server(), feedServer}, nil
