@@ -17,8 +17,8 @@ func TestReleasePayloadReuse(t *testing.T) {
 		{1500, 1024, true},  // serves the 1 KiB class
 		{1500, 1025, false}, // would need 2 KiB
 		{64 << 10, 64 << 10, true},
-		{256, 200, false},          // too small to pool
-		{8 << 20, 8 << 20, false},  // too large to pool
+		{511, 300, false},          // too small to pool: below the 512 B class
+		{8 << 20, 4 << 20, false},  // too large to pool, not kept in the 4 MiB class
 		{4 << 20, 3<<20 + 1, true}, // the largest class
 	} {
 		reused := false
