@@ -329,28 +329,36 @@ func TestClientOptionsValidate(t *testing.T) {
 	if err := (&ClientOptions{Version: 8, Subprotocols: []string{"a", "b"}, ServerConnectionDropTimeout: Unlimited, AutoPingSize: 125}).Validate(); err != nil {
 		t.Fatalf("good options: %v", err)
 	}
+	// want names the field (and more); rng is the values it allows, as the
+	// message states them (see TestOptionsValidate), or what is wrong where
+	// there is no range.
 	tests := []struct {
-		o    ClientOptions
-		want string
+		o         ClientOptions
+		want, rng string
 	}{
-		{ClientOptions{Version: 12}, "ClientOptions.Version: 12 is not supported (allowed: 13, 8"},
-		{ClientOptions{Subprotocols: []string{"a b"}}, "ClientOptions.Subprotocols"},
-		{ClientOptions{Subprotocols: []string{"a", "a"}}, "offered twice"},
-		{ClientOptions{Origin: "x\r\ny"}, "ClientOptions.Origin"},
-		{ClientOptions{Header: http.Header{"Sec-WebSocket-Key": {"x"}}}, "ClientOptions.Header: Sec-WebSocket-Key is set by the handshake"},
-		{ClientOptions{Header: http.Header{"upgrade": {"x"}}}, "ClientOptions.Header: upgrade"},
-		{ClientOptions{Header: http.Header{"X-A": {"1\n2"}}}, "ClientOptions.Header: value of X-A"},
-		{ClientOptions{Header: http.Header{"Bad Name": {"1"}}}, "invalid header name"},
-		{ClientOptions{ServerConnectionDropTimeout: -2}, "ClientOptions.ServerConnectionDropTimeout"},
-		{ClientOptions{AutoPingSize: 200}, "ClientOptions.AutoPingSize: 200: allowed 4 to 125"},
-		{ClientOptions{MaxMessagePayloadSize: -5}, "ClientOptions.MaxMessagePayloadSize"},
-		{ClientOptions{OpenHandshakeTimeout: -5}, "ClientOptions.OpenHandshakeTimeout"},
-		{ClientOptions{ReadBufferSize: 10}, "ClientOptions.ReadBufferSize: 10: use 0 for the default or at least 256"},
+		{ClientOptions{Version: 12}, "ClientOptions.Version: 12 is not supported (allowed: 13, 8", "13, 8"},
+		{ClientOptions{Version: 7}, "ClientOptions.Version: 7 is not supported", "13, 8"},
+		{ClientOptions{Subprotocols: []string{"a b"}}, "ClientOptions.Subprotocols:", "HTTP token"},
+		{ClientOptions{Subprotocols: []string{"a", "a"}}, "ClientOptions.Subprotocols:", "offered twice"},
+		{ClientOptions{Origin: "x\r\ny"}, "ClientOptions.Origin:", "control characters"},
+		{ClientOptions{Origin: "http://x\r\n"}, "ClientOptions.Origin:", "control characters"},
+		{ClientOptions{Header: http.Header{"Sec-WebSocket-Key": {"x"}}}, "ClientOptions.Header: Sec-WebSocket-Key is set by the handshake", ""},
+		{ClientOptions{Header: http.Header{"upgrade": {"x"}}}, "ClientOptions.Header: upgrade", "is set by the handshake"},
+		{ClientOptions{Header: http.Header{"X-A": {"1\n2"}}}, "ClientOptions.Header: value of X-A", "control characters"},
+		{ClientOptions{Header: http.Header{"Bad Name": {"1"}}}, "ClientOptions.Header:", "invalid header name"},
+		{ClientOptions{ServerConnectionDropTimeout: -2}, "ClientOptions.ServerConnectionDropTimeout:", "-1 for none, or a positive duration"},
+		{ClientOptions{AutoPingSize: 200}, "ClientOptions.AutoPingSize: 200: allowed 4 to 125", "4 to 125"},
+		{ClientOptions{AutoPingSize: 126}, "ClientOptions.AutoPingSize: 126:", "4 to 125"},
+		{ClientOptions{MaxMessagePayloadSize: -5}, "ClientOptions.MaxMessagePayloadSize:", "-1 for unlimited, or a positive size"},
+		{ClientOptions{MaxMessagePayloadSize: -2}, "ClientOptions.MaxMessagePayloadSize:", "-1 for unlimited, or a positive size"},
+		{ClientOptions{OpenHandshakeTimeout: -5}, "ClientOptions.OpenHandshakeTimeout:", "-1 for none, or a positive duration"},
+		{ClientOptions{WriteTimeout: -9}, "ClientOptions.WriteTimeout:", "-1 for none, or a positive duration"},
+		{ClientOptions{ReadBufferSize: 10}, "ClientOptions.ReadBufferSize: 10: use 0 for the default or at least 256", "at least 256"},
 	}
 	for _, tt := range tests {
 		err := tt.o.Validate()
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Validate(%+v) = %v, want %q", tt.o, err, tt.want)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.rng) {
+			t.Errorf("Validate(%+v) = %v, want %q and %q", tt.o, err, tt.want, tt.rng)
 			continue
 		}
 		if _, derr := Dial(context.Background(), "ws://127.0.0.1:1/", newRecClient().factory, &tt.o); derr == nil || derr.Error() != err.Error() {

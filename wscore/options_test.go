@@ -12,34 +12,38 @@ func TestOptionsValidate(t *testing.T) {
 	if err := (&Options{}).Validate(); err != nil {
 		t.Fatalf("zero Options: %v", err)
 	}
+	// Each bad value's error names the field and the values it allows, so a
+	// user can fix the configuration from the message alone (issue 3:
+	// "Validate() errors name the field and the allowed range").
 	bad := []struct {
 		opts  Options
 		field string
+		rng   string // the allowed values, as the message states them
 	}{
-		{Options{Versions: []int{7}}, "Versions"},
-		{Options{Subprotocols: []string{"a b"}}, "Subprotocols"},
-		{Options{AllowedOrigins: []string{"example.com"}}, "AllowedOrigins"},
-		{Options{MaxConnections: -2}, "MaxConnections"},
-		{Options{TrustXForwardedFor: -1}, "TrustXForwardedFor"},
-		{Options{MaxFramePayloadSize: -2}, "MaxFramePayloadSize"},
-		{Options{MaxMessagePayloadSize: -5}, "MaxMessagePayloadSize"},
-		{Options{AutoFragmentSize: -1}, "AutoFragmentSize"},
-		{Options{OpenHandshakeTimeout: -2 * time.Second}, "OpenHandshakeTimeout"},
-		{Options{CloseHandshakeTimeout: -3}, "CloseHandshakeTimeout"},
-		{Options{WriteTimeout: -7}, "WriteTimeout"},
-		{Options{AutoPingInterval: -1}, "AutoPingInterval"},
-		{Options{AutoPingTimeout: -1}, "AutoPingTimeout"},
-		{Options{AutoPingSize: 200}, "AutoPingSize"},
-		{Options{AutoPingSize: 3}, "AutoPingSize"},
-		{Options{CompressionThreshold: -1}, "CompressionThreshold"},
-		{Options{ReadBufferSize: 10}, "ReadBufferSize"},
-		{Options{WriteBufferSize: -1}, "WriteBufferSize"},
-		{Options{Server: "x\r\ny"}, "Server"},
+		{Options{Versions: []int{7}}, "Versions", "13, 8"},
+		{Options{Subprotocols: []string{"a b"}}, "Subprotocols", "HTTP token"},
+		{Options{AllowedOrigins: []string{"example.com"}}, "AllowedOrigins", "scheme://host[:port]"},
+		{Options{MaxConnections: -2}, "MaxConnections", "0 or -1 for no cap, or a positive number"},
+		{Options{TrustXForwardedFor: -1}, "TrustXForwardedFor", "0 or more"},
+		{Options{MaxFramePayloadSize: -2}, "MaxFramePayloadSize", "-1 for unlimited, or a positive size"},
+		{Options{MaxMessagePayloadSize: -5}, "MaxMessagePayloadSize", "-1 for unlimited, or a positive size"},
+		{Options{AutoFragmentSize: -1}, "AutoFragmentSize", "0 for no fragmentation or a positive size"},
+		{Options{OpenHandshakeTimeout: -2 * time.Second}, "OpenHandshakeTimeout", "-1 for none, or a positive duration"},
+		{Options{CloseHandshakeTimeout: -3}, "CloseHandshakeTimeout", "-1 for none, or a positive duration"},
+		{Options{WriteTimeout: -7}, "WriteTimeout", "-1 for none, or a positive duration"},
+		{Options{AutoPingInterval: -1}, "AutoPingInterval", "0 for no automatic pings or a positive duration"},
+		{Options{AutoPingTimeout: -1}, "AutoPingTimeout", "0 for the default (AutoPingInterval) or a positive duration"},
+		{Options{AutoPingSize: 200}, "AutoPingSize", "4 to 125"},
+		{Options{AutoPingSize: 3}, "AutoPingSize", "4 to 125"},
+		{Options{CompressionThreshold: -1}, "CompressionThreshold", "0 or more"},
+		{Options{ReadBufferSize: 10}, "ReadBufferSize", "at least 256"},
+		{Options{WriteBufferSize: -1}, "WriteBufferSize", "at least 256"},
+		{Options{Server: "x\r\ny"}, "Server", "CR or LF"},
 	}
 	for _, tc := range bad {
 		err := tc.opts.Validate()
-		if err == nil || !strings.Contains(err.Error(), "Options."+tc.field) {
-			t.Errorf("%+v: error %v, want one naming %s", tc.opts, err, tc.field)
+		if err == nil || !strings.Contains(err.Error(), "Options."+tc.field+":") || !strings.Contains(err.Error(), tc.rng) {
+			t.Errorf("%+v: error %v, want one naming %s and the range %q", tc.opts, err, tc.field, tc.rng)
 		}
 		if _, err := NewServer(func() ServerProtocol { return &BaseServerProtocol{} }, tc.opts); err == nil {
 			t.Errorf("NewServer accepted bad %s", tc.field)
