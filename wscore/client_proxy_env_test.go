@@ -12,12 +12,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"math/big"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -57,63 +53,6 @@ func selfSignedCert(t *testing.T, dnsNames ...string) (tls.Certificate, *x509.Ce
 	pool := x509.NewCertPool()
 	pool.AddCert(leaf)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
-
-// proxyConfig configures a test CONNECT proxy.
-type proxyConfig struct {
-	// cert makes it an https:// proxy (TLS with this certificate), reached as
-	// https://localhost:PORT.
-	cert *tls.Certificate
-	// mapAddr says where a requested host:port really is (the test's own
-	// resolver: names such as wsplug.test are never looked up in DNS).
-	mapAddr func(string) string
-}
-
-// startProxy runs an HTTP CONNECT proxy on loopback; the targets it is asked
-// for arrive on the tunnels' channel.
-func startProxy(t *testing.T, pc proxyConfig) (*url.URL, *tunnels) {
-	t.Helper()
-	tn := newTunnels()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodConnect {
-			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
-			return
-		}
-		tn.targets <- r.Host
-		addr := r.Host
-		if pc.mapAddr != nil {
-			addr = pc.mapAddr(addr)
-		}
-		dst, err := net.DialTimeout("tcp", addr, 5*time.Second)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		conn, brw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			dst.Close()
-			return
-		}
-		conn.SetDeadline(time.Time{})
-		io.WriteString(conn, "HTTP/1.1 200 Connection established\r\n\r\n")
-		tn.relay(conn, brw.Reader, dst)
-	}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused certificates are logged
-	var u *url.URL
-	if pc.cert != nil {
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{*pc.cert}}
-		srv.StartTLS()
-		_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-		u, _ = url.Parse("https://localhost:" + port)
-	} else {
-		srv.Start()
-		u, _ = url.Parse(srv.URL)
-	}
-	t.Cleanup(func() {
-		srv.Close()
-		tn.closeAll()
-	})
-	return u, tn
 }
 
 // noMoreTargets fails when the proxy was asked for anything else.

@@ -66,24 +66,41 @@ func (tn *tunnels) closeAll() {
 	tn.wg.Wait()
 }
 
-// startConnectProxy runs an HTTP CONNECT proxy built on net/http on loopback.
-// With user set, it demands Basic proxy authentication.
-func startConnectProxy(t *testing.T, user, pass string) (*url.URL, *tunnels) {
+// proxyConfig configures a test CONNECT proxy.
+type proxyConfig struct {
+	// user and pass, when user is set, make it demand Basic proxy
+	// authentication.
+	user, pass string
+	// cert makes it an https:// proxy (TLS with this certificate), reached as
+	// https://localhost:PORT.
+	cert *tls.Certificate
+	// mapAddr says where a requested host:port really is (the test's own
+	// resolver: names such as wsplug.test are never looked up in DNS).
+	mapAddr func(string) string
+}
+
+// startProxy runs an HTTP CONNECT proxy built on net/http on loopback; the
+// targets it is asked for arrive on the tunnels' channel.
+func startProxy(t *testing.T, pc proxyConfig) (*url.URL, *tunnels) {
 	t.Helper()
 	tn := newTunnels()
-	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(pc.user+":"+pc.pass))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodConnect {
 			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 			return
 		}
-		if user != "" && r.Header.Get("Proxy-Authorization") != want {
+		if pc.user != "" && r.Header.Get("Proxy-Authorization") != want {
 			w.Header().Set("Proxy-Authenticate", `Basic realm="test"`)
 			http.Error(w, "proxy authentication required", http.StatusProxyAuthRequired)
 			return
 		}
 		tn.targets <- r.Host
-		dst, err := net.DialTimeout("tcp", r.Host, 5*time.Second)
+		addr := r.Host
+		if pc.mapAddr != nil {
+			addr = pc.mapAddr(addr)
+		}
+		dst, err := net.DialTimeout("tcp", addr, 5*time.Second)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -97,11 +114,21 @@ func startConnectProxy(t *testing.T, user, pass string) (*url.URL, *tunnels) {
 		io.WriteString(conn, "HTTP/1.1 200 Connection established\r\n\r\n")
 		tn.relay(conn, brw.Reader, dst)
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused certificates are logged
+	var u *url.URL
+	if pc.cert != nil {
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{*pc.cert}}
+		srv.StartTLS()
+		_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+		u, _ = url.Parse("https://localhost:" + port)
+	} else {
+		srv.Start()
+		u, _ = url.Parse(srv.URL)
+	}
 	t.Cleanup(func() {
 		srv.Close()
 		tn.closeAll()
 	})
-	u, _ := url.Parse(srv.URL)
 	return u, tn
 }
 
@@ -246,14 +273,14 @@ func expectTarget(t *testing.T, tn *tunnels, want string) {
 
 func TestClientHTTPConnectProxy(t *testing.T) {
 	ss := startScriptServer(t, Options{}, nil)
-	pu, tn := startConnectProxy(t, "", "")
+	pu, tn := startProxy(t, proxyConfig{})
 	echoThrough(t, ss.URL, &ClientOptions{Proxy: fixedProxy(pu)})
 	expectTarget(t, tn, ss.Addr)
 }
 
 func TestClientHTTPConnectProxyAuth(t *testing.T) {
 	ss := startScriptServer(t, Options{}, nil)
-	pu, tn := startConnectProxy(t, "proxyuser", "s3cret")
+	pu, tn := startProxy(t, proxyConfig{user: "proxyuser", pass: "s3cret"})
 
 	// Without credentials: the proxy's 407 with its headers and body.
 	_, err := Dial(context.Background(), ss.URL, newRecClient().factory, &ClientOptions{Proxy: fixedProxy(pu)})
@@ -374,7 +401,7 @@ func TestClientTLS(t *testing.T) {
 
 func TestClientTLSThroughProxy(t *testing.T) {
 	wss, cfg := startTLSServer(t)
-	pu, tn := startConnectProxy(t, "", "")
+	pu, tn := startProxy(t, proxyConfig{})
 	echoThrough(t, wss, &ClientOptions{TLSConfig: cfg, Proxy: fixedProxy(pu)})
 	u, _ := url.Parse(wss)
 	expectTarget(t, tn, u.Host)
