@@ -116,7 +116,10 @@ func TestClientHTTPSProxyTLSConfig(t *testing.T) {
 
 	// TLSConfig trusts both certificates but is not used for the proxy: with
 	// no ProxyTLSConfig the system roots refuse the proxy's certificate.
+	// Clone shares RootCAs: AddCert on it would change the pool of tcfg and
+	// of the other tests' configs, so the pool is cloned too.
 	both := targetCfg.Clone()
+	both.RootCAs = both.RootCAs.Clone()
 	both.RootCAs.AddCert(proxyCert.Leaf)
 	_, err := Dial(context.Background(), wss, newRecClient().factory, &ClientOptions{TLSConfig: both, Proxy: fixedProxy(pu)})
 	var cve *tls.CertificateVerificationError
