@@ -16,9 +16,16 @@ import (
 // raw server.
 func wireFrames(t *testing.T, n int, opts *ClientOptions, send func(c *Conn)) []wstest.Frame {
 	t.Helper()
+	return wireFramesWith(t, n, opts, nil, send)
+}
+
+// wireFramesWith is wireFrames with extra header lines in the raw server's
+// 101 response.
+func wireFramesWith(t *testing.T, n int, opts *ClientOptions, header []string, send func(c *Conn)) []wstest.Frame {
+	t.Helper()
 	frames := make(chan []wstest.Frame, 1)
 	rs := startRawServer(t, func(conn net.Conn, br *bufio.Reader, req *http.Request) {
-		conn.Write([]byte(response101(req)))
+		conn.Write([]byte(response101(req, header...)))
 		fc := frameConn(conn, br)
 		var got []wstest.Frame
 		for len(got) < n {

@@ -213,35 +213,17 @@ func TestClientResponseExtensions(t *testing.T) {
 }
 
 // deflateWireFrames is wireFrames against a raw server that accepts
-// permessage-deflate (takeover both ways).
+// permessage-deflate (takeover both ways) from a client offering it.
 func deflateWireFrames(t *testing.T, n int, opts *ClientOptions, send func(c *Conn)) []wstest.Frame {
 	t.Helper()
-	frames := make(chan []wstest.Frame, 1)
-	rs := startRawServer(t, func(conn net.Conn, br *bufio.Reader, req *http.Request) {
-		conn.Write([]byte(response101(req, "Sec-WebSocket-Extensions: permessage-deflate")))
-		fc := frameConn(conn, br)
-		var got []wstest.Frame
-		for len(got) < n {
-			f, err := fc.ReadFrame(5 * time.Second)
-			if err != nil {
-				break
-			}
-			got = append(got, f)
-		}
-		frames <- got
-	})
 	o := *opts
 	o.PerMessageCompressionOffers = browserLikeOffer
-	c := dialT(t, rs.URL, newRecClient(), &o)
-	if c.deflate == nil {
-		t.Fatal("compression not negotiated")
-	}
-	send(c)
-	got := <-frames
-	if len(got) != n {
-		t.Fatalf("server read %d frames, want %d", len(got), n)
-	}
-	return got
+	return wireFramesWith(t, n, &o, []string{"Sec-WebSocket-Extensions: permessage-deflate"}, func(c *Conn) {
+		if c.deflate == nil {
+			t.Fatal("compression not negotiated")
+		}
+		send(c)
+	})
 }
 
 // ClientOptions.CompressionThreshold: shorter messages go uncompressed. A
