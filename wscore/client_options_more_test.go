@@ -353,33 +353,34 @@ func TestClientUTF8AndSizeLimits(t *testing.T) {
 		opts     *ClientOptions
 		deflate  bool
 		frames   [][]byte
-		wantMsgs int
+		want     []byte // the message the client must get; nil: none
 		wantCode int
 	}{
-		{"invalid UTF-8 refused", nil, false, [][]byte{frame(true, wstest.OpText, badUTF8)}, 0, CloseInvalidPayload},
-		{"invalid UTF-8 fragmented refused", nil, false, [][]byte{frame(false, wstest.OpText, badUTF8[:3]), frame(true, wstest.OpContinuation, badUTF8[3:])}, 0, CloseInvalidPayload},
-		{"DisableUTF8Validation", &ClientOptions{DisableUTF8Validation: true}, false, [][]byte{frame(true, wstest.OpText, badUTF8)}, 1, CloseNormal},
-		{"MaxFramePayloadSize exceeded", &ClientOptions{MaxFramePayloadSize: 1000}, false, [][]byte{frame(true, wstest.OpBinary, make([]byte, 1001))}, 0, CloseMessageTooBig},
+		{"invalid UTF-8 refused", nil, false, [][]byte{frame(true, wstest.OpText, badUTF8)}, nil, CloseInvalidPayload},
+		{"invalid UTF-8 fragmented refused", nil, false, [][]byte{frame(false, wstest.OpText, badUTF8[:3]), frame(true, wstest.OpContinuation, badUTF8[3:])}, nil, CloseInvalidPayload},
+		{"DisableUTF8Validation", &ClientOptions{DisableUTF8Validation: true}, false, [][]byte{frame(true, wstest.OpText, badUTF8)}, badUTF8, CloseNormal},
+		{"MaxFramePayloadSize exceeded", &ClientOptions{MaxFramePayloadSize: 1000}, false, [][]byte{frame(true, wstest.OpBinary, make([]byte, 1001))}, nil, CloseMessageTooBig},
 		{"MaxFramePayloadSize per frame", &ClientOptions{MaxFramePayloadSize: 1000}, false, [][]byte{
-			frame(false, wstest.OpBinary, make([]byte, 1000)), frame(false, wstest.OpContinuation, make([]byte, 1000)), frame(true, wstest.OpContinuation, make([]byte, 1000))}, 1, CloseNormal},
+			frame(false, wstest.OpBinary, make([]byte, 1000)), frame(false, wstest.OpContinuation, make([]byte, 1000)), frame(true, wstest.OpContinuation, make([]byte, 1000))}, make([]byte, 3000), CloseNormal},
 		{"MaxMessagePayloadSize over fragments", &ClientOptions{MaxMessagePayloadSize: 1000}, false, [][]byte{
-			frame(false, wstest.OpBinary, make([]byte, 600)), frame(true, wstest.OpContinuation, make([]byte, 600))}, 0, CloseMessageTooBig},
+			frame(false, wstest.OpBinary, make([]byte, 600)), frame(true, wstest.OpContinuation, make([]byte, 600))}, nil, CloseMessageTooBig},
 		{"MaxMessagePayloadSize exactly", &ClientOptions{MaxMessagePayloadSize: 1200}, false, [][]byte{
-			frame(false, wstest.OpBinary, make([]byte, 600)), frame(true, wstest.OpContinuation, make([]byte, 600))}, 1, CloseNormal},
-		{"inflated size over MaxMessagePayloadSize", &ClientOptions{MaxMessagePayloadSize: 10_000}, true, [][]byte{compressed}, 0, CloseMessageTooBig},
-		{"inflated size within MaxMessagePayloadSize", &ClientOptions{MaxMessagePayloadSize: 100_000}, true, [][]byte{compressed}, 1, CloseNormal},
+			frame(false, wstest.OpBinary, make([]byte, 600)), frame(true, wstest.OpContinuation, make([]byte, 600))}, make([]byte, 1200), CloseNormal},
+		{"inflated size over MaxMessagePayloadSize", &ClientOptions{MaxMessagePayloadSize: 10_000}, true, [][]byte{compressed}, nil, CloseMessageTooBig},
+		{"inflated size within MaxMessagePayloadSize", &ClientOptions{MaxMessagePayloadSize: 100_000}, true, [][]byte{compressed}, bomb, CloseNormal},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			msgs, code := clientReceives(t, tc.opts, tc.deflate, tc.frames...)
-			if len(msgs) != tc.wantMsgs || code != tc.wantCode {
-				t.Fatalf("client got %d messages and sent close %d; want %d and %d", len(msgs), code, tc.wantMsgs, tc.wantCode)
+			wantMsgs := 0
+			if tc.want != nil {
+				wantMsgs = 1
 			}
-			if tc.name == "DisableUTF8Validation" && !bytes.Equal(msgs[0].payload, badUTF8) {
-				t.Fatalf("payload %x", msgs[0].payload)
+			if len(msgs) != wantMsgs || code != tc.wantCode {
+				t.Fatalf("client got %d messages and sent close %d; want %d and %d", len(msgs), code, wantMsgs, tc.wantCode)
 			}
-			if strings.HasPrefix(tc.name, "inflated size within") && !bytes.Equal(msgs[0].payload, bomb) {
-				t.Fatalf("inflated to %d bytes", len(msgs[0].payload))
+			if tc.want != nil && !bytes.Equal(msgs[0].payload, tc.want) {
+				t.Fatalf("payload of %d bytes %.16x, want %d bytes %.16x", len(msgs[0].payload), msgs[0].payload, len(tc.want), tc.want)
 			}
 		})
 	}
