@@ -404,22 +404,14 @@ func TestMaskKeysBatched(t *testing.T) {
 		t.Fatalf("65th key %x: no new batch", k)
 	}
 
-	// A client connection draws its frames' keys from such a source.
-	frames := wireFrames(t, 10, nil, func(c *Conn) {
+	// A client connection draws its frames' keys from such a source (that
+	// they differ is TestClientMaskKeysRandom's).
+	wireFrames(t, 1, nil, func(c *Conn) {
 		if c.w.keys == nil {
 			t.Error("the client's writer has no key source")
 		}
-		for i := 0; i < 10; i++ {
-			c.SendMessage([]byte("x"), false)
-		}
+		c.SendMessage([]byte("x"), false)
 	})
-	keys := map[[4]byte]bool{}
-	for _, f := range frames {
-		keys[f.Key] = true
-	}
-	if len(keys) < 9 {
-		t.Fatalf("%d distinct keys in 10 frames", len(keys))
-	}
 }
 
 // A prepared message sent to compressed connections without context takeover
