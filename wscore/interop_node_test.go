@@ -57,7 +57,8 @@ func nodeScript(t *testing.T, name string) string {
 
 // runNodeClient runs interop/ws_client.js against url with a bounded time and
 // returns its result line and its exit error (nil for exit 0). The process is
-// killed by its PID at cleanup if it is still running.
+// killed when the time is up (the command's context), and its output is
+// given up WaitDelay after that.
 func runNodeClient(t *testing.T, node, url string, plan nodePlan) (nodeResult, error) {
 	t.Helper()
 	planJSON, err := json.Marshal(plan)
@@ -73,15 +74,7 @@ func runNodeClient(t *testing.T, node, url string, plan nodePlan) (nodeResult, e
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waited := false
-	t.Cleanup(func() {
-		if !waited {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
 	runErr := cmd.Wait()
-	waited = true
 	var res nodeResult
 	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil {
 		t.Fatalf("ws client (exit: %v) printed %q: %v\nstderr: %s", runErr, stdout.String(), err, stderr.String())
