@@ -20,9 +20,9 @@ import (
 
 const nodeInteropDir = "../interop"
 
-// nodeInteropSizes are the sizes sent as text and as binary, each length class
-// of the frame header, then large messages; one 16 MiB message follows.
-var nodeInteropSizes = []int{0, 1, 125, 126, 127, 65535, 65536, 1 << 20}
+// nodeInteropSizes are the sizes sent as text and as binary: interopSizes
+// without the last, bigMessage, which follows once.
+var nodeInteropSizes = interopSizes[:len(interopSizes)-1]
 
 // nodePlan is the JSON plan interop/ws_client.js executes.
 type nodePlan struct {
