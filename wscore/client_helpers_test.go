@@ -125,16 +125,22 @@ func clientPayload(n int, binary bool) []byte {
 	return b
 }
 
-// clientRoundTrip sends a message and checks that the echo comes back unchanged.
+// clientRoundTrip sends n bytes of clientPayload and checks that the echo
+// comes back unchanged.
 func clientRoundTrip(t testing.TB, c *Conn, p *recClient, n int, binary bool) {
 	t.Helper()
-	msg := clientPayload(n, binary)
+	roundTripMsg(t, c, p, clientPayload(n, binary), binary)
+}
+
+// roundTripMsg sends msg and checks that its echo comes back byte for byte.
+func roundTripMsg(t testing.TB, c *Conn, p *recClient, msg []byte, binary bool) {
+	t.Helper()
 	if err := c.SendMessage(msg, binary); err != nil {
-		t.Fatalf("send %d bytes: %v", n, err)
+		t.Fatalf("send %d bytes: %v", len(msg), err)
 	}
 	got := p.nextMsg(t, 60*time.Second)
 	if got.isBinary != binary || !bytes.Equal(got.payload, msg) {
-		t.Fatalf("echo of %d bytes (binary %v): got %d bytes (binary %v)", n, binary, len(got.payload), got.isBinary)
+		t.Fatalf("echo of %d bytes (binary %v): got %d bytes (binary %v)", len(msg), binary, len(got.payload), got.isBinary)
 	}
 }
 

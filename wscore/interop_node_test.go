@@ -228,20 +228,6 @@ func (s *nodeEchoServer) nextEvent(t *testing.T) string {
 	return ""
 }
 
-// nodeRoundTrip sends a message (random binary, or UTF-8 text with multi-byte
-// characters) and checks that its echo comes back byte for byte.
-func nodeRoundTrip(t *testing.T, c *Conn, p *recClient, n int, binary bool, seed uint64) {
-	t.Helper()
-	msg := interopPayload(n, binary, seed)
-	if err := c.SendMessage(msg, binary); err != nil {
-		t.Fatalf("send %d bytes: %v", n, err)
-	}
-	got := p.nextMsg(t, 60*time.Second)
-	if got.isBinary != binary || !bytes.Equal(got.payload, msg) {
-		t.Fatalf("echo of %d bytes (binary %v): got %d bytes (binary %v)", n, binary, len(got.payload), got.isBinary)
-	}
-}
-
 // TestClientInteropNodeWS: our client against Node's ws echo server, with and
 // without compression offers: text and binary from 0 B to 16 MiB come back
 // byte for byte, and the close is clean both ways.
@@ -284,12 +270,12 @@ func TestClientInteropNodeWS(t *testing.T) {
 			for _, binary := range []bool{false, true} {
 				for _, n := range nodeInteropSizes {
 					seed++
-					nodeRoundTrip(t, c, p, n, binary, seed)
+					roundTripMsg(t, c, p, interopPayload(n, binary, seed), binary)
 				}
 			}
 			if tc.big {
 				bigMessageMu.Lock()
-				nodeRoundTrip(t, c, p, bigMessage, false, 99)
+				roundTripMsg(t, c, p, interopPayload(bigMessage, false, 99), false)
 				bigMessageMu.Unlock()
 			}
 			if err := c.SendClose(CloseNormal, "done"); err != nil {
