@@ -30,14 +30,14 @@ func (l *stderrBuffer) String() string {
 	return l.b.String()
 }
 
-// startAutobahnEchoServer runs interop/autobahn_echo_server.py on a free
-// loopback port and returns its URL; the process is killed (by its PID) when
-// the test ends. Without python3-autobahn the test is skipped, or fails under
-// CI=true.
-func startAutobahnEchoServer(t *testing.T, subprotocols string, extra ...string) string {
+// startChildServer runs cmd, an interop peer's server that prints
+// "LISTENING <port>" as its first line on stdout, and returns its ws:// URL
+// and its stderr. Its later stdout lines go to lines unless that is nil (and
+// are dropped when nobody reads that many). At cleanup its stdin is closed;
+// then, with exitWithin 0, it is killed by its PID; otherwise it must exit by
+// itself within exitWithin (or it is killed by its PID), successfully.
+func startChildServer(t *testing.T, name string, cmd *exec.Cmd, lines chan<- string, exitWithin time.Duration) (string, *stderrBuffer) {
 	t.Helper()
-	wstest.NeedAutobahnPython(t)
-	cmd := exec.Command(wstest.DebianPython, append([]string{"../interop/autobahn_echo_server.py", "--subprotocols", subprotocols}, extra...)...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -51,38 +51,67 @@ func startAutobahnEchoServer(t *testing.T, subprotocols string, extra ...string)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	lines := make(chan string, 1)
-	drained := make(chan struct{})
+	first := make(chan string, 1)
+	exited := make(chan struct{})
 	go func() {
-		defer close(drained)
+		defer close(exited)
 		sc := bufio.NewScanner(stdout)
-		first := true
-		for sc.Scan() {
-			if first {
-				lines <- sc.Text()
-				first = false
+		for i := 0; sc.Scan(); i++ {
+			switch {
+			case i == 0:
+				first <- sc.Text()
+			case lines != nil:
+				select {
+				case lines <- sc.Text():
+				default: // nobody is reading that many
+				}
 			}
 		}
+		cmd.Wait()
 	}()
 	t.Cleanup(func() {
 		stdin.Close()
-		cmd.Process.Kill()
-		<-drained
-		cmd.Wait()
+		if exitWithin == 0 {
+			cmd.Process.Kill()
+			<-exited
+			return
+		}
+		select {
+		case <-exited:
+		case <-time.After(exitWithin):
+			t.Errorf("%s did not exit within %v of its stdin closing; killing PID %d", name, exitWithin, cmd.Process.Pid)
+			cmd.Process.Kill()
+			<-exited
+		}
+		if cmd.ProcessState != nil && !cmd.ProcessState.Success() {
+			t.Errorf("%s: %v; stderr: %s", name, cmd.ProcessState, stderr)
+		}
 	})
 	select {
-	case line := <-lines:
+	case line := <-first:
 		port, ok := strings.CutPrefix(line, "LISTENING ")
 		if !ok {
-			t.Fatalf("autobahn server said %q; stderr: %s", line, stderr)
+			t.Fatalf("%s said %q; stderr: %s", name, line, stderr)
 		}
-		return "ws://127.0.0.1:" + port + "/"
-	case <-drained:
-		t.Fatalf("autobahn server exited; stderr: %s", stderr)
+		return "ws://127.0.0.1:" + port + "/", stderr
+	case <-exited:
+		t.Fatalf("%s exited; stderr: %s", name, stderr)
 	case <-time.After(20 * time.Second):
-		t.Fatalf("autobahn server did not start within 20s; stderr: %s", stderr)
+		t.Fatalf("%s did not start within 20s; stderr: %s", name, stderr)
 	}
-	return ""
+	return "", stderr
+}
+
+// startAutobahnEchoServer runs interop/autobahn_echo_server.py on a free
+// loopback port and returns its URL; the process is killed (by its PID) when
+// the test ends. Without python3-autobahn the test is skipped, or fails under
+// CI=true.
+func startAutobahnEchoServer(t *testing.T, subprotocols string, extra ...string) string {
+	t.Helper()
+	wstest.NeedAutobahnPython(t)
+	cmd := exec.Command(wstest.DebianPython, append([]string{"../interop/autobahn_echo_server.py", "--subprotocols", subprotocols}, extra...)...)
+	url, _ := startChildServer(t, "autobahn server", cmd, nil, 0)
+	return url
 }
 
 func TestClientInteropAutobahnPython(t *testing.T) {

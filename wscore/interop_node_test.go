@@ -1,7 +1,6 @@
 package wscore
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -158,61 +157,8 @@ type nodeEchoServer struct {
 func startNodeEchoServer(t *testing.T, node string, args ...string) *nodeEchoServer {
 	t.Helper()
 	cmd := exec.Command(node, append([]string{nodeScript(t, "ws_echo_server.js")}, args...)...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &nodeEchoServer{events: make(chan string, 256), stderr: &stderrBuffer{}}
-	cmd.Stderr = s.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	first := make(chan string, 1)
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		sc := bufio.NewScanner(stdout)
-		for i := 0; sc.Scan(); i++ {
-			if i == 0 {
-				first <- sc.Text()
-				continue
-			}
-			select {
-			case s.events <- sc.Text():
-			default: // nobody is reading that many
-			}
-		}
-		cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		stdin.Close()
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			t.Errorf("ws echo server did not exit within 5s of its stdin closing; killing PID %d", cmd.Process.Pid)
-			cmd.Process.Kill()
-			<-exited
-		}
-		if cmd.ProcessState != nil && !cmd.ProcessState.Success() {
-			t.Errorf("ws echo server: %v; stderr: %s", cmd.ProcessState, s.stderr)
-		}
-	})
-	select {
-	case line := <-first:
-		port, ok := strings.CutPrefix(line, "LISTENING ")
-		if !ok {
-			t.Fatalf("ws echo server said %q; stderr: %s", line, s.stderr)
-		}
-		s.URL = "ws://127.0.0.1:" + port + "/"
-	case <-exited:
-		t.Fatalf("ws echo server exited; stderr: %s", s.stderr)
-	case <-time.After(20 * time.Second):
-		t.Fatalf("ws echo server did not start within 20s; stderr: %s", s.stderr)
-	}
+	s := &nodeEchoServer{events: make(chan string, 256)}
+	s.URL, s.stderr = startChildServer(t, "ws echo server", cmd, s.events, 5*time.Second)
 	return s
 }
 
